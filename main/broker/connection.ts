@@ -1,0 +1,236 @@
+// One client connection: bytes in through mqtt-packet's streaming parser, packets out through one
+// corked writer per tick; keep-alive and connect timeout; the MQTT 5 limits the client asked for.
+import type { Duplex } from 'node:stream';
+import { generate, parser as createParser, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { ReasonCode } from '../../shared/mqtt/reason-codes.js';
+import type { BrokerCore } from './context.js';
+import { dispatch, failConnection } from './dispatch.js';
+import { BrokerError } from './errors.js';
+import type { Delivery } from './message.js';
+import type { Session, SessionLink } from './session.js';
+
+export type ProtocolVersion = 3 | 4 | 5;
+
+/** Encoded QoS 0 PUBLISH bytes shared by every subscriber of one publish that gets the same bytes. */
+export type EncodeCache = Partial<Record<'v4r0' | 'v4r1' | 'v5r0' | 'v5r1', Buffer>>;
+
+let nextConnectionId = 1;
+
+export class Connection implements SessionLink {
+  readonly id = nextConnectionId++;
+  clientId = '';
+  username: string | undefined;
+  protocolVersion: ProtocolVersion = 4;
+  /** True once the CONNECT is accepted. */
+  connected = false;
+  session: Session | null = null;
+  /** Seconds, as accepted. */
+  keepAlive = 0;
+  /** The client sent DISCONNECT (normal): no will. */
+  graceful = false;
+  /** Why the connection ended, for events and logs. */
+  closeReason = 'socket closed';
+  /** No more packets are handled once the connection is ending. */
+  ending = false;
+  /** MQTT 5 limits the client set in its CONNECT. */
+  clientMaxPacketSize = Infinity;
+  clientTopicAliasMax = 0;
+  /** Topic aliases the client set towards us (MQTT 5). */
+  readonly inAliases = new Map<number, string>();
+  private outAliases: Map<string, number> | null = null;
+  private readonly parser = createParser();
+  private corked = false;
+  private lastActivity = Date.now();
+  private timer: NodeJS.Timeout | null;
+
+  constructor(
+    readonly socket: Duplex,
+    readonly remoteAddress: string,
+    readonly broker: BrokerCore,
+  ) {
+    this.parser.on('packet', (packet: Packet) => this.onPacket(packet));
+    this.parser.on('error', (error: Error) =>
+      failConnection(this, new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${error.message}`)),
+    );
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error: Error) => {
+      if (!this.ending) this.closeReason = `socket error: ${error.message}`;
+    });
+    socket.on('close', () => this.onClose());
+    this.timer = setTimeout(() => this.onTimer(), broker.limits.connectTimeoutMs);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ending) return;
+    this.lastActivity = Date.now();
+    this.broker.stats.bytesReceived += chunk.length;
+    this.parser.parse(chunk);
+    // A packet still arriving that is already over the limit is refused now, not buffered whole.
+    const partial = (this.parser as unknown as { packet: { length: number } }).packet.length;
+    if (!this.ending && partial > this.broker.limits.maxPacketSize) {
+      failConnection(this, tooLarge(partial, this.broker.limits.maxPacketSize));
+    }
+  }
+
+  private onPacket(packet: Packet): void {
+    if (this.ending) return;
+    const size = packetSize(packet.length ?? 0);
+    if (size > this.broker.limits.maxPacketSize) {
+      failConnection(this, tooLarge(size, this.broker.limits.maxPacketSize));
+      return;
+    }
+    this.broker.stats.packetsReceived++;
+    if (this.broker.events.tracingPackets) {
+      this.broker.events.emit('packetIn', { connectionId: this.id, clientId: this.clientId, packet, time: Date.now() });
+    }
+    dispatch(this, packet);
+  }
+
+  /** Starts the keep-alive watch: the client must send something within 1.5 × keep-alive [MQTT-3.1.2-24]. */
+  startKeepAlive(seconds: number): void {
+    this.keepAlive = seconds;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = seconds > 0 ? setTimeout(() => this.onTimer(), seconds * 1500) : null;
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    if (this.ending) return;
+    if (!this.connected) {
+      this.closeReason = 'no CONNECT within the connect timeout';
+      this.end();
+      return;
+    }
+    // Re-arm for the time left rather than resetting a timer on every packet.
+    const idle = Date.now() - this.lastActivity;
+    const limit = this.keepAlive * 1500;
+    if (idle >= limit) {
+      failConnection(this, new BrokerError(ReasonCode.KeepAliveTimeout, `no packet for ${idle} ms (keep-alive ${this.keepAlive} s)`));
+    } else {
+      this.timer = setTimeout(() => this.onTimer(), limit - idle);
+    }
+  }
+
+  write(packet: Packet): void {
+    if (this.ending) return;
+    this.writeBytes(generate(packet, { protocolVersion: this.protocolVersion }), packet);
+  }
+
+  private writeBytes(bytes: Buffer, packet: Packet): void {
+    const { stats, events } = this.broker;
+    stats.bytesSent += bytes.length;
+    stats.packetsSent++;
+    if (events.tracingPackets) {
+      events.emit('packetOut', { connectionId: this.id, clientId: this.clientId, packet, time: Date.now() });
+    }
+    // Everything written in this tick leaves in one writev.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.socket.write(bytes);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  sendPublish(delivery: Delivery, packetId: number, dup: boolean, cache?: EncodeCache): boolean {
+    if (this.ending) return true;
+    const { message, qos } = delivery;
+    if (qos === 0 && this.socket.writableLength > this.broker.limits.maxWriteBufferBytes) {
+      this.dropped(message.topic, 'slow consumer');
+      return true;
+    }
+    const v5 = this.protocolVersion === 5;
+    const packet: IPublishPacket = {
+      cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain: delivery.retain, dup,
+    };
+    if (packetId) packet.messageId = packetId;
+    if (v5) packet.properties = this.publishProperties(delivery);
+    const cacheKey = cache && !delivery.subscriptionIds && this.clientTopicAliasMax === 0
+      ? (`${v5 ? 'v5' : 'v4'}r${delivery.retain ? 1 : 0}` as const) : undefined;
+    let newAlias: number | undefined;
+    if (v5 && this.clientTopicAliasMax > 0) newAlias = this.applyTopicAlias(packet);
+    const bytes = (cacheKey && cache![cacheKey]) || generate(packet, { protocolVersion: this.protocolVersion });
+    if (cacheKey) cache![cacheKey] = bytes;
+    if (bytes.length > this.clientMaxPacketSize) {
+      // Never send a client more than it said it can take [MQTT-3.1.2-24]; the message is dropped for it.
+      if (newAlias !== undefined) this.outAliases!.delete(message.topic);
+      this.dropped(message.topic, 'too large for client');
+      return false;
+    }
+    this.broker.stats.publishSent++;
+    this.writeBytes(bytes, packet);
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.write({ cmd: 'pubrel', messageId: packetId });
+  }
+
+  private publishProperties(delivery: Delivery): IPublishPacket['properties'] {
+    const { message } = delivery;
+    const properties: NonNullable<IPublishPacket['properties']> = { ...message.properties };
+    if (message.expiresAt !== undefined) {
+      // The receiver sees the time left, not the time the publisher gave [MQTT-3.3.2-6].
+      properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
+    }
+    if (delivery.subscriptionIds) {
+      properties.subscriptionIdentifier = delivery.subscriptionIds.length === 1 ? delivery.subscriptionIds[0] : delivery.subscriptionIds;
+    }
+    return properties;
+  }
+
+  /** Uses (or sets up) an outgoing topic alias; returns the alias when it was new. */
+  private applyTopicAlias(packet: IPublishPacket): number | undefined {
+    this.outAliases ??= new Map();
+    const existing = this.outAliases.get(packet.topic);
+    if (existing !== undefined) {
+      packet.properties!.topicAlias = existing;
+      packet.topic = '';
+      return undefined;
+    }
+    if (this.outAliases.size >= this.clientTopicAliasMax) return undefined;
+    const alias = this.outAliases.size + 1;
+    this.outAliases.set(packet.topic, alias);
+    packet.properties!.topicAlias = alias;
+    return alias;
+  }
+
+  private dropped(topic: string, reason: 'slow consumer' | 'too large for client'): void {
+    this.broker.stats.publishDropped++;
+    this.broker.events.emit('messageDropped', { clientId: this.clientId, topic, reason });
+  }
+
+  /** Closes after what is written has left. */
+  end(): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.socket.end();
+    // A peer that never closes its side must not keep the socket forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private onClose(): void {
+    this.ending = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.broker.connectionClosed(this);
+  }
+}
+
+function uncork(connection: Connection): void {
+  connection.uncork();
+}
+
+/** Whole packet size from the remaining length: 1 type byte + 1–4 length bytes + the rest. */
+function packetSize(remaining: number): number {
+  return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining;
+}
+
+function tooLarge(size: number, max: number): BrokerError {
+  return new BrokerError(ReasonCode.PacketTooLarge, `packet of ${size} bytes is larger than the maximum packet size ${max}`);
+}

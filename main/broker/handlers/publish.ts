@@ -1,0 +1,80 @@
+// PUBLISH from a client: topic alias, validation, authorisation, QoS 0/1/2 ingress, then routing.
+import type { IPublishPacket } from 'mqtt-packet';
+import { ReasonCode } from '../../../shared/mqtt/reason-codes.js';
+import type { Connection } from '../connection.js';
+import { BrokerError } from '../errors.js';
+import type { Message, MessageProperties } from '../message.js';
+import { checkTopicName, invalidUtf8 } from './validate.js';
+
+export function handlePublish(connection: Connection, packet: IPublishPacket): void {
+  const { broker } = connection;
+  const session = connection.session!;
+  broker.stats.publishReceived++;
+  const topic = connection.protocolVersion === 5 ? resolveTopicAlias(connection, packet) : packet.topic;
+  checkTopicName(topic);
+  const { qos, messageId } = packet;
+  if (qos === 2 && session.incomingQos2.has(messageId!)) {
+    // A resend of a QoS 2 message we already have: acknowledge, do not deliver twice [MQTT-4.3.3-10].
+    connection.write({ cmd: 'pubrec', messageId });
+    return;
+  }
+  if (qos === 2 && session.incomingQos2.size >= broker.limits.receiveMaximum) {
+    throw new BrokerError(ReasonCode.ReceiveMaximumExceeded, `more than ${broker.limits.receiveMaximum} QoS 2 messages unacknowledged`, '[MQTT-3.3.4-9]');
+  }
+  const reasonCode = refusal(connection, packet, topic);
+  if (reasonCode === ReasonCode.Success) broker.route(toMessage(connection, packet, topic));
+  if (qos === 0) return;
+  const ack = connection.protocolVersion === 5 && reasonCode !== ReasonCode.Success ? { reasonCode } : {};
+  if (qos === 2 && reasonCode === ReasonCode.Success) {
+    session.incomingQos2.add(messageId!);
+    if (session.persistent) broker.persistence.addIncomingQos2(session.clientId, messageId!);
+  }
+  // Acknowledge only once what was routed is durable: an acknowledged message survives a crash.
+  broker.persistence.afterCommit(() => connection.write({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId, ...ack }));
+}
+
+/** MQTT 5 topic aliases set by the client [MQTT-3.3.2-7..12]. */
+function resolveTopicAlias(connection: Connection, packet: IPublishPacket): string {
+  if (packet.properties?.subscriptionIdentifier !== undefined) {
+    throw new BrokerError(ReasonCode.ProtocolError, 'a client PUBLISH must not carry a subscription identifier', '[MQTT-3.3.4-6]');
+  }
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined) return packet.topic;
+  if (alias === 0 || alias > connection.broker.limits.topicAliasMaximum) {
+    throw new BrokerError(ReasonCode.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.limits.topicAliasMaximum}`);
+  }
+  if (packet.topic) {
+    connection.inAliases.set(alias, packet.topic);
+    return packet.topic;
+  }
+  const topic = connection.inAliases.get(alias);
+  if (topic === undefined) throw new BrokerError(ReasonCode.ProtocolError, `topic alias ${alias} was never set`);
+  return topic;
+}
+
+/** Success, or why the message is not routed: 3.1.1 drops it silently, MQTT 5 says why in the ack. */
+function refusal(connection: Connection, packet: IPublishPacket, topic: string): number {
+  const { acl } = connection.broker.auth;
+  if (acl && !acl.canPublish({ clientId: connection.clientId, username: connection.username }, topic)) {
+    connection.broker.events.emit('messageDropped', { clientId: connection.clientId, topic, reason: 'not authorized' });
+    return ReasonCode.NotAuthorized;
+  }
+  if (packet.properties?.payloadFormatIndicator && invalidUtf8(packet.payload as Buffer)) {
+    return ReasonCode.PayloadFormatInvalid;
+  }
+  return ReasonCode.Success;
+}
+
+function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
+  const now = Date.now();
+  const message: Message = {
+    topic, payload: packet.payload as Buffer, qos: packet.qos, retain: packet.retain,
+    publisher: connection.clientId, receivedAt: now,
+  };
+  if (packet.properties) {
+    const { topicAlias, subscriptionIdentifier, messageExpiryInterval, ...rest } = packet.properties;
+    if (messageExpiryInterval !== undefined) message.expiresAt = now + messageExpiryInterval * 1000;
+    if (Object.keys(rest).length > 0) message.properties = rest as MessageProperties;
+  }
+  return message;
+}

@@ -1,0 +1,25 @@
+// `mqtt-workbench <command>`: the command-line face. Bad flags and start-up failures print one line
+// and exit with code 2.
+import { Command, CommanderError } from 'commander';
+import { brokerCommand } from './broker-command.js';
+
+export const EXIT_USAGE = 2;
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('mqtt-workbench')
+    .description('MQTT Workbench: an MQTT 3.1.1/5.0 broker and client workbench')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addCommand(brokerCommand().exitOverride());
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; commander has printed them already.
+      process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    console.error(`mqtt-workbench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(EXIT_USAGE);
+  }
+}
