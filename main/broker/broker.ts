@@ -81,13 +81,14 @@ export class Broker implements BrokerCore {
   async close(): Promise<void> {
     this.closing = true;
     this.stopSys?.();
-    await Promise.all(this.listeners.map((l) => l.close()));
+    // Listeners finish closing only once their sockets have, so stop them and end the sockets together.
+    const stopped = this.listeners.map((l) => l.close());
     this.listeners = [];
     const closed = [...this.connections].map((c) => new Promise((done) => {
       c.socket.once('close', done);
       c.socket.destroy();
     }));
-    await Promise.all(closed);
+    await Promise.all([...stopped, ...closed]);
     for (const session of this.sessions.values()) clearTimers(session);
     this.persistence.flush();
     this.persistence.close();

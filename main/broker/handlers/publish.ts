@@ -55,7 +55,8 @@ function resolveTopicAlias(connection: Connection, packet: IPublishPacket): stri
 /** Success, or why the message is not routed: 3.1.1 drops it silently, MQTT 5 says why in the ack. */
 function refusal(connection: Connection, packet: IPublishPacket, topic: string): number {
   const { acl } = connection.broker.auth;
-  if (acl && !acl.canPublish({ clientId: connection.clientId, username: connection.username }, topic)) {
+  // $SYS/ belongs to the broker: clients may not overwrite its statistics (Mosquitto refuses them too).
+  if (topic.startsWith('$SYS/') || (acl && !acl.canPublish({ clientId: connection.clientId, username: connection.username }, topic))) {
     connection.broker.events.emit('messageDropped', { clientId: connection.clientId, topic, reason: 'not authorized' });
     return ReasonCode.NotAuthorized;
   }
