@@ -102,5 +102,10 @@ function openStore(dir: string, moveAsideIfCorrupt: boolean): BrokerPersistence 
   return SqliteBrokerPersistence.open(join(dir, 'broker.db'), {
     onCorrupt: moveAsideIfCorrupt ? 'move-aside' : 'fail',
     onMovedAside: (keptAs) => console.error(`the database was corrupt; it is kept as ${keptAs} and the broker starts empty`),
+    // The store cannot keep its promise any more (e.g. disk full): stop rather than acknowledge what it cannot keep.
+    onError: (error) => {
+      console.error(`mqtt-workbench: ${error.message}`);
+      process.exit(1);
+    },
   });
 }
