@@ -54,6 +54,8 @@ export class Session {
   /** Stamp used by the broker to find a session matched twice by one publish. */
   routeStamp = 0;
   private queue = new Fifo<StoredDelivery>();
+  /** In-flight PUBLISHes not yet resent on this connection (see attach). */
+  private resend: StoredDelivery[] = [];
   private nextSeq = 1;
 
   constructor(
@@ -115,20 +117,35 @@ export class Session {
     return true;
   }
 
-  /** Attaches a connection: resend what is in flight (DUP set) then send what is queued [MQTT-4.4.0-1]. */
+  /**
+   * Attaches a connection: PUBRELs again, unacknowledged PUBLISHes again with DUP and their packet ids
+   * [MQTT-4.4.0-1] as the client's receive maximum allows [MQTT-3.3.4-9], then what is queued, in order.
+   */
   attach(link: SessionLink, receiveMaximum: number): void {
     this.link = link;
     this.inflight.window = Math.min(receiveMaximum, this.env.limits.maxInflight);
-    for (const delivery of [...this.inflight.values()]) {
-      const packetId = delivery.packetId!;
-      if (delivery.state === 'pubrel-sent') link.sendPubrel(packetId);
-      else if (!link.sendPublish(delivery, packetId, true)) this.acknowledge(packetId);
+    // Every delivery in flight counts against the quota until its PUBACK/PUBCOMP, resent or not (§4.9).
+    const all = [...this.inflight.values()];
+    this.resend = all.filter((d) => d.state === 'publish-sent');
+    let onWire = all.length - this.resend.length;
+    for (const delivery of all) {
+      if (delivery.state === 'pubrel-sent') {
+        link.sendPubrel(delivery.packetId!);
+      } else if (onWire < this.inflight.window && this.resend[0] === delivery) {
+        this.resend.shift();
+        onWire++;
+        if (!link.sendPublish(delivery, delivery.packetId!, true)) {
+          this.forget(delivery);
+          onWire--;
+        }
+      }
     }
     this.drain();
   }
 
   detach(): void {
     this.link = null;
+    this.resend = [];
   }
 
   /** Puts back a delivery loaded from the store. */
@@ -154,8 +171,17 @@ export class Session {
   }
 
   private drain(): void {
-    while (this.link && !this.inflight.full && this.queue.length > 0) {
-      const next = this.queue.shift()!;
+    while (this.link) {
+      if (this.resend.length > 0) {
+        // PUBLISHes still to resend are in `inflight` but not yet on the wire.
+        if (this.inflight.size - this.resend.length >= this.inflight.window) return;
+        const delivery = this.resend.shift()!;
+        if (!this.link.sendPublish(delivery, delivery.packetId!, true)) this.forget(delivery);
+        continue;
+      }
+      if (this.inflight.full) return;
+      const next = this.queue.shift();
+      if (!next) return;
       const expiresAt = next.message.expiresAt;
       if (expiresAt !== undefined && expiresAt <= Date.now()) {
         // Expired before onward delivery started [MQTT-3.3.2-5].
@@ -167,12 +193,17 @@ export class Session {
     }
   }
 
+  /** Drops an in-flight delivery the client cannot take. */
+  private forget(delivery: StoredDelivery): void {
+    this.inflight.remove(delivery.packetId!);
+    if (this.durable) this.env.persistence.deleteDelivery(this.clientId, delivery.seq);
+  }
+
   private sendNew(delivery: StoredDelivery): void {
     const packetId = this.inflight.add(delivery);
     delivery.state = 'publish-sent';
     if (!this.link!.sendPublish(delivery, packetId, false)) {
-      this.inflight.remove(packetId);
-      if (this.durable) this.env.persistence.deleteDelivery(this.clientId, delivery.seq);
+      this.forget(delivery);
       return;
     }
     if (this.durable) this.env.persistence.saveDelivery(this.clientId, delivery);

@@ -37,8 +37,13 @@ export const ReasonCode = {
 export type ReasonCodeValue = (typeof ReasonCode)[keyof typeof ReasonCode];
 
 const names = new Map<number, string>(
-  Object.entries(ReasonCode).map(([name, code]) => [code, name.replace(/([a-z])([A-Z0-9])/g, '$1 $2').toLowerCase()]),
+  Object.entries(ReasonCode).map(([name, code]) => [code, spaced(name)]),
 );
+
+/** 'GrantedQoS1' → 'granted qos 1', 'NotAuthorized' → 'not authorized'. */
+function spaced(name: string): string {
+  return name.replace('QoS', 'Qos').replace(/([a-z])([A-Z0-9])/g, '$1 $2').toLowerCase();
+}
 
 /** A readable name for a reason code, e.g. 0x87 → "not authorized". */
 export function reasonCodeName(code: number): string {
