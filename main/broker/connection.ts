@@ -6,6 +6,8 @@ import { ReasonCode } from '../../shared/mqtt/reason-codes.js';
 import type { BrokerCore } from './context.js';
 import { dispatch, failConnection } from './dispatch.js';
 import { BrokerError } from './errors.js';
+import { PacketFramer } from './framer.js';
+import { generateWithUserProperties } from './user-properties.js';
 import type { Delivery } from './message.js';
 import type { Session, SessionLink } from './session.js';
 
@@ -38,7 +40,11 @@ export class Connection implements SessionLink {
   /** Topic aliases the client set towards us (MQTT 5). */
   readonly inAliases = new Map<number, string>();
   private outAliases: Map<string, number> | null = null;
+  private readonly framer: PacketFramer;
   private readonly parser = createParser();
+  /** What the parser made of the last frame. */
+  private decoded: Packet | null = null;
+  private decodeError: Error | null = null;
   private corked = false;
   private lastActivity = Date.now();
   private timer: NodeJS.Timeout | null;
@@ -48,10 +54,9 @@ export class Connection implements SessionLink {
     readonly remoteAddress: string,
     readonly broker: BrokerCore,
   ) {
-    this.parser.on('packet', (packet: Packet) => this.onPacket(packet));
-    this.parser.on('error', (error: Error) =>
-      failConnection(this, new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${error.message}`)),
-    );
+    this.framer = new PacketFramer(broker.limits.maxPacketSize);
+    this.parser.on('packet', (packet: Packet) => { this.decoded = packet; });
+    this.parser.on('error', (error: Error) => { this.decodeError = error; });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: Error) => {
       if (!this.ending) this.closeReason = `socket error: ${error.message}`;
@@ -64,26 +69,31 @@ export class Connection implements SessionLink {
     if (this.ending) return;
     this.lastActivity = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
-    this.parser.parse(chunk);
-    // A packet still arriving that is already over the limit is refused now, not buffered whole.
-    const partial = (this.parser as unknown as { packet: { length: number } }).packet.length;
-    if (!this.ending && partial > this.broker.limits.maxPacketSize) {
-      failConnection(this, tooLarge(partial, this.broker.limits.maxPacketSize));
-    }
+    const problem = this.framer.push(chunk, (bytes) => this.onFrame(bytes));
+    if (!problem || this.ending) return;
+    const max = this.broker.limits.maxPacketSize;
+    failConnection(this, problem.kind === 'too large'
+      ? new BrokerError(ReasonCode.PacketTooLarge, `packet of ${problem.size} bytes is larger than the maximum packet size ${max}`)
+      : new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${problem.message}`));
   }
 
-  private onPacket(packet: Packet): void {
+  /** One whole packet's bytes: decode, then dispatch. */
+  private onFrame(bytes: Buffer): void {
     if (this.ending) return;
-    const size = packetSize(packet.length ?? 0);
-    if (size > this.broker.limits.maxPacketSize) {
-      failConnection(this, tooLarge(size, this.broker.limits.maxPacketSize));
+    this.decoded = null;
+    this.decodeError = null;
+    this.parser.parse(bytes);
+    const packet = this.decoded as Packet | null;
+    if (!packet) {
+      const reason = (this.decodeError as Error | null)?.message ?? 'the packet does not decode';
+      failConnection(this, new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${reason}`));
       return;
     }
     this.broker.stats.packetsReceived++;
     if (this.broker.events.tracingPackets) {
-      this.broker.events.emit('packetIn', { connectionId: this.id, clientId: this.clientId, packet, time: Date.now() });
+      this.broker.events.emit('packetIn', { connectionId: this.id, clientId: this.clientId, packet, bytes, time: Date.now() });
     }
-    dispatch(this, packet);
+    dispatch(this, packet, bytes);
   }
 
   /** Starts the keep-alive watch: the client must send something within 1.5 × keep-alive [MQTT-3.1.2-24]. */
@@ -121,7 +131,7 @@ export class Connection implements SessionLink {
     stats.bytesSent += bytes.length;
     stats.packetsSent++;
     if (events.tracingPackets) {
-      events.emit('packetOut', { connectionId: this.id, clientId: this.clientId, packet, time: Date.now() });
+      events.emit('packetOut', { connectionId: this.id, clientId: this.clientId, packet, bytes, time: Date.now() });
     }
     // Everything written in this tick leaves in one writev.
     if (!this.corked) {
@@ -150,11 +160,13 @@ export class Connection implements SessionLink {
     };
     if (packetId) packet.messageId = packetId;
     if (v5) packet.properties = this.publishProperties(delivery);
-    const cacheKey = cache && !delivery.subscriptionIds && this.clientTopicAliasMax === 0
+    const ordered = v5 ? message.userPropertyOrder : undefined;
+    const cacheKey = cache && !delivery.subscriptionIds && this.clientTopicAliasMax === 0 && !ordered
       ? (`${v5 ? 'v5' : 'v4'}r${delivery.retain ? 1 : 0}` as const) : undefined;
     let newAlias: number | undefined;
     if (v5 && this.clientTopicAliasMax > 0) newAlias = this.applyTopicAlias(packet);
-    const bytes = (cacheKey && cache![cacheKey]) || generate(packet, { protocolVersion: this.protocolVersion });
+    const bytes = (cacheKey && cache![cacheKey])
+      || (ordered ? generateWithUserProperties(packet, ordered) : generate(packet, { protocolVersion: this.protocolVersion }));
     if (cacheKey) cache![cacheKey] = bytes;
     if (bytes.length > this.clientMaxPacketSize) {
       // Never send a client more than it said it can take [MQTT-3.1.2-24]; the message is dropped for it.
@@ -168,7 +180,15 @@ export class Connection implements SessionLink {
   }
 
   sendPubrel(packetId: number): void {
-    this.write({ cmd: 'pubrel', messageId: packetId });
+    this.writeAck('pubrel', packetId);
+  }
+
+  /**
+   * PUBACK, PUBREC, PUBREL or PUBCOMP. An explicit reason code 0 lets the encoder use the short MQTT 5
+   * form without one (§3.4.2.1), which older clients such as Paho 1.6 expect.
+   */
+  writeAck(cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', messageId: number, reasonCode = 0): void {
+    this.write({ cmd, messageId, reasonCode } as Packet);
   }
 
   private publishProperties(delivery: Delivery): IPublishPacket['properties'] {
@@ -226,11 +246,3 @@ function uncork(connection: Connection): void {
   connection.uncork();
 }
 
-/** Whole packet size from the remaining length: 1 type byte + 1–4 length bytes + the rest. */
-function packetSize(remaining: number): number {
-  return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining;
-}
-
-function tooLarge(size: number, max: number): BrokerError {
-  return new BrokerError(ReasonCode.PacketTooLarge, `packet of ${size} bytes is larger than the maximum packet size ${max}`);
-}

@@ -14,7 +14,7 @@ import { handlePubrel } from './handlers/pubrel.js';
 import { handleSubscribe } from './handlers/subscribe.js';
 import { handleUnsubscribe } from './handlers/unsubscribe.js';
 
-export function dispatch(connection: Connection, packet: Packet): void {
+export function dispatch(connection: Connection, packet: Packet, bytes: Buffer): void {
   if (packet.cmd === 'connect') {
     if (connection.connected) {
       failConnection(connection, new BrokerError(ReasonCode.ProtocolError, 'a second CONNECT on one connection', '[MQTT-3.1.0-2]'));
@@ -34,7 +34,7 @@ export function dispatch(connection: Connection, packet: Packet): void {
       throw new BrokerError(ReasonCode.ProtocolError, `${packet.cmd.toUpperCase()} before CONNECT`, '[MQTT-3.1.0-1]');
     }
     switch (packet.cmd) {
-      case 'publish': return handlePublish(connection, packet);
+      case 'publish': return handlePublish(connection, packet, bytes);
       case 'puback': return handlePuback(connection, packet);
       case 'pubrec': return handlePubrec(connection, packet);
       case 'pubrel': return handlePubrel(connection, packet);

@@ -7,6 +7,8 @@ export interface PacketEvent {
   /** Empty until the CONNECT has been accepted. */
   clientId: string;
   packet: Packet;
+  /** The packet exactly as it was on the wire. */
+  bytes: Buffer;
   /** Epoch ms. */
   time: number;
 }

@@ -13,6 +13,8 @@ export interface Message {
   qos: QoS;
   retain: boolean;
   properties?: MessageProperties;
+  /** User properties in wire order, only when `properties.userProperties` cannot hold that order. */
+  userPropertyOrder?: Array<[string, string]>;
   /** Epoch ms after which the message must not be delivered (MQTT 5 message expiry). */
   expiresAt?: number;
   /** Client id of the publisher ('' for the broker itself, e.g. $SYS). */

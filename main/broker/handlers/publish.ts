@@ -4,9 +4,10 @@ import { ReasonCode } from '../../../shared/mqtt/reason-codes.js';
 import type { Connection } from '../connection.js';
 import { BrokerError } from '../errors.js';
 import type { Message, MessageProperties } from '../message.js';
+import { orderAtRisk, readUserPropertyPairs } from '../user-properties.js';
 import { checkTopicName, invalidUtf8 } from './validate.js';
 
-export function handlePublish(connection: Connection, packet: IPublishPacket): void {
+export function handlePublish(connection: Connection, packet: IPublishPacket, bytes: Buffer): void {
   const { broker } = connection;
   const session = connection.session!;
   broker.stats.publishReceived++;
@@ -15,22 +16,23 @@ export function handlePublish(connection: Connection, packet: IPublishPacket): v
   const { qos, messageId } = packet;
   if (qos === 2 && session.incomingQos2.has(messageId!)) {
     // A resend of a QoS 2 message we already have: acknowledge, do not deliver twice [MQTT-4.3.3-10].
-    connection.write({ cmd: 'pubrec', messageId });
+    connection.writeAck('pubrec', messageId!);
     return;
   }
   if (qos === 2 && session.incomingQos2.size >= broker.limits.receiveMaximum) {
     throw new BrokerError(ReasonCode.ReceiveMaximumExceeded, `more than ${broker.limits.receiveMaximum} QoS 2 messages unacknowledged`, '[MQTT-3.3.4-9]');
   }
   const reasonCode = refusal(connection, packet, topic);
-  if (reasonCode === ReasonCode.Success) broker.route(toMessage(connection, packet, topic));
+  if (reasonCode === ReasonCode.Success) broker.route(toMessage(connection, packet, topic, bytes));
   if (qos === 0) return;
-  const ack = connection.protocolVersion === 5 && reasonCode !== ReasonCode.Success ? { reasonCode } : {};
   if (qos === 2 && reasonCode === ReasonCode.Success) {
     session.incomingQos2.add(messageId!);
     if (session.persistent) broker.persistence.addIncomingQos2(session.clientId, messageId!);
   }
   // Acknowledge only once what was routed is durable: an acknowledged message survives a crash.
-  broker.persistence.afterCommit(() => connection.write({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId, ...ack }));
+  // 3.1.1 has no reason code: a refused message is acknowledged like any other.
+  const ackCode = connection.protocolVersion === 5 ? reasonCode : 0;
+  broker.persistence.afterCommit(() => connection.writeAck(qos === 1 ? 'puback' : 'pubrec', messageId!, ackCode));
 }
 
 /** MQTT 5 topic aliases set by the client [MQTT-3.3.2-7..12]. */
@@ -66,7 +68,7 @@ function refusal(connection: Connection, packet: IPublishPacket, topic: string):
   return ReasonCode.Success;
 }
 
-function toMessage(connection: Connection, packet: IPublishPacket, topic: string): Message {
+function toMessage(connection: Connection, packet: IPublishPacket, topic: string, bytes: Buffer): Message {
   const now = Date.now();
   const message: Message = {
     topic, payload: packet.payload as Buffer, qos: packet.qos, retain: packet.retain,
@@ -76,6 +78,7 @@ function toMessage(connection: Connection, packet: IPublishPacket, topic: string
     const { topicAlias, subscriptionIdentifier, messageExpiryInterval, ...rest } = packet.properties;
     if (messageExpiryInterval !== undefined) message.expiresAt = now + messageExpiryInterval * 1000;
     if (Object.keys(rest).length > 0) message.properties = rest as MessageProperties;
+    if (rest.userProperties && orderAtRisk(rest.userProperties)) message.userPropertyOrder = readUserPropertyPairs(bytes);
   }
   return message;
 }

@@ -6,7 +6,7 @@ import type { Connection } from '../connection.js';
 export function handlePubrec(connection: Connection, packet: IPubrecPacket): void {
   const refused = (packet.reasonCode ?? 0) >= 0x80;
   if (!connection.session!.received(packet.messageId!, refused) && !refused) {
-    const unknown = connection.protocolVersion === 5 ? { reasonCode: ReasonCode.PacketIdentifierNotFound } : {};
-    connection.write({ cmd: 'pubrel', messageId: packet.messageId, ...unknown });
+    const code = connection.protocolVersion === 5 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success;
+    connection.writeAck('pubrel', packet.messageId!, code);
   }
 }

@@ -8,6 +8,6 @@ export function handlePubrel(connection: Connection, packet: IPubrelPacket): voi
   const messageId = packet.messageId!;
   const known = session.incomingQos2.delete(messageId);
   if (known && session.persistent) connection.broker.persistence.deleteIncomingQos2(session.clientId, messageId);
-  const unknown = !known && connection.protocolVersion === 5 ? { reasonCode: ReasonCode.PacketIdentifierNotFound } : {};
-  connection.broker.persistence.afterCommit(() => connection.write({ cmd: 'pubcomp', messageId, ...unknown }));
+  const code = !known && connection.protocolVersion === 5 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success;
+  connection.broker.persistence.afterCommit(() => connection.writeAck('pubcomp', messageId, code));
 }

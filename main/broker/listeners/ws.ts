@@ -16,6 +16,8 @@ export function listenWebSocket(options: WebSocketListenerOptions, accept: Accep
     perMessageDeflate: false,
     handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  // The WebSocketServer re-emits its HTTP server's errors (e.g. EADDRINUSE); the listen promise reports them.
+  wss.on('error', () => {});
   wss.on('connection', (ws, request) => {
     const stream = createWebSocketStream(ws);
     // A broken peer surfaces as a stream error; the connection then just closes.
