@@ -7,7 +7,7 @@ import type { BrokerCore } from './context.js';
 import { dispatch, failConnection } from './dispatch.js';
 import { BrokerError } from './errors.js';
 import { PacketFramer } from './framer.js';
-import { generateWithUserProperties } from './user-properties.js';
+import { generateWithUserProperties } from './publish-properties.js';
 import type { Delivery } from './message.js';
 import type { Session, SessionLink } from './session.js';
 

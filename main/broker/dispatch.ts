@@ -33,14 +33,17 @@ export function dispatch(connection: Connection, packet: Packet, bytes: Buffer):
     if (!connection.connected) {
       throw new BrokerError(ReasonCode.ProtocolError, `${packet.cmd.toUpperCase()} before CONNECT`, '[MQTT-3.1.0-1]');
     }
+    if (packet.messageId === 0) {
+      throw new BrokerError(ReasonCode.ProtocolError, `${packet.cmd.toUpperCase()} with packet identifier 0`, '[MQTT-2.3.1-1]');
+    }
     switch (packet.cmd) {
       case 'publish': return handlePublish(connection, packet, bytes);
       case 'puback': return handlePuback(connection, packet);
       case 'pubrec': return handlePubrec(connection, packet);
       case 'pubrel': return handlePubrel(connection, packet);
       case 'pubcomp': return handlePubcomp(connection, packet);
-      case 'subscribe': return handleSubscribe(connection, packet);
-      case 'unsubscribe': return handleUnsubscribe(connection, packet);
+      case 'subscribe': return handleSubscribe(connection, packet, bytes);
+      case 'unsubscribe': return handleUnsubscribe(connection, packet, bytes);
       case 'pingreq': return connection.write({ cmd: 'pingresp' });
       case 'disconnect': return handleDisconnect(connection, packet);
       case 'auth':

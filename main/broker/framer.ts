@@ -53,7 +53,10 @@ function firstByteProblem(byte: number, first: boolean): string | null {
   const type = byte >> 4;
   if (first && byte !== 0x10) return 'the first packet is not a CONNECT [MQTT-3.1.0-1]';
   if (type === 0) return 'packet type 0 is reserved';
-  if (type === 3) return (byte & 0x06) === 0x06 ? 'PUBLISH with QoS 3 [MQTT-3.3.1-4]' : null;
+  if (type === 3) {
+    if ((byte & 0x06) === 0x06) return 'PUBLISH with QoS 3 [MQTT-3.3.1-4]';
+    return (byte & 0x0e) === 0x08 ? 'DUP set on a QoS 0 PUBLISH [MQTT-3.3.1-2]' : null;
+  }
   const flags = type === 6 || type === 8 || type === 10 ? 0x2 : 0x0;
   return (byte & 0x0f) === flags ? null : `wrong fixed header flags 0x${(byte & 0x0f).toString(16)} for packet type ${type} [MQTT-2.2.2-2]`;
 }
@@ -65,6 +68,7 @@ function packetSize(data: Buffer, offset: number): number | FrameProblem {
     const at = offset + 1 + i;
     if (at >= data.length) return 0;
     const byte = data[at];
+    if (byte === 0 && i > 0) return { kind: 'malformed', message: 'remaining length not in its shortest form [MQTT-1.5.5-1]' };
     remaining += (byte & 0x7f) * 128 ** i;
     if ((byte & 0x80) === 0) return 1 + (i + 1) + remaining;
   }

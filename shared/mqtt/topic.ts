@@ -6,10 +6,12 @@ export const MAX_TOPIC_BYTES = 65535;
 /** Why a topic name or filter is invalid, or null when it is valid. */
 export type TopicProblem = string | null;
 
-// U+FFFD is what a decoder leaves for invalid UTF-8, and U+0000 is forbidden [MQTT-1.5.3-2].
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** U+0000 is forbidden [MQTT-1.5.3-2]; a lone surrogate has no UTF-8 form [MQTT-1.5.3-1]. */
 export function encodingProblem(s: string): TopicProblem {
   if (s.includes('\u0000')) return 'contains the null character U+0000';
-  if (s.includes('\uFFFD')) return 'is not valid UTF-8';
+  if (LONE_SURROGATE.test(s)) return 'is not valid UTF-8';
   return null;
 }
 

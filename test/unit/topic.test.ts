@@ -41,8 +41,9 @@ describe('topicNameProblem', () => {
     expect(topicNameProblem('\u0000')).not.toBeNull();
   });
 
-  it('rejects U+FFFD, the trace of invalid UTF-8 [MQTT-1.5.3-1]', () => {
-    expect(topicNameProblem('a/\uFFFD')).not.toBeNull();
+  it('rejects a lone surrogate, which has no UTF-8 form, and accepts U+FFFD, which is a character [MQTT-1.5.3-1]', () => {
+    expect(topicNameProblem('a/\uD800')).not.toBeNull();
+    expect(topicNameProblem('a/\uFFFD')).toBeNull();
   });
 });
 
@@ -90,17 +91,19 @@ describe('topicFilterProblem', () => {
     expect(topicFilterProblem(filter)).not.toBeNull();
   });
 
-  it('rejects U+0000 and U+FFFD', () => {
+  it('rejects U+0000 and lone surrogates', () => {
     expect(topicFilterProblem('a/\u0000/#')).not.toBeNull();
-    expect(topicFilterProblem('+/\uFFFD')).not.toBeNull();
+    expect(topicFilterProblem('+/\uDC00')).not.toBeNull();
+    expect(topicFilterProblem('+/\uFFFD')).toBeNull();
   });
 });
 
 describe('encodingProblem', () => {
-  it('is null for ordinary text and a message for U+0000 / U+FFFD', () => {
+  it('is null for ordinary text and U+FFFD, a message for U+0000 and lone surrogates', () => {
     expect(encodingProblem('plain/text')).toBeNull();
     expect(encodingProblem('x\u0000')).toMatch(/U\+0000/);
-    expect(encodingProblem('x\uFFFD')).toMatch(/UTF-8/);
+    expect(encodingProblem('x\uD83D')).toMatch(/UTF-8/);
+    expect(encodingProblem('x\uFFFD\uD83D\uDE00')).toBeNull();
   });
 });
 

@@ -19,6 +19,12 @@ export function handleConnect(connection: Connection, packet: IConnectPacket): v
   if (v5 && properties.authenticationMethod !== undefined) {
     throw new BrokerError(ReasonCode.BadAuthenticationMethod, `authentication method "${properties.authenticationMethod}" is not supported`);
   }
+  if (!v5 && packet.password !== undefined && packet.username === undefined) {
+    throw new BrokerError(ReasonCode.MalformedPacket, 'a password without a user name', '[MQTT-3.1.2-22]');
+  }
+  if (properties.receiveMaximum === 0 || properties.maximumPacketSize === 0) {
+    throw new BrokerError(ReasonCode.ProtocolError, 'receive maximum and maximum packet size must not be 0');
+  }
   const cleanStart = packet.clean !== false;
   const assigned = packet.clientId === '';
   const clientId = assigned ? assignClientId(version, cleanStart) : packet.clientId;

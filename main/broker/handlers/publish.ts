@@ -4,15 +4,17 @@ import { ReasonCode } from '../../../shared/mqtt/reason-codes.js';
 import type { Connection } from '../connection.js';
 import { BrokerError } from '../errors.js';
 import type { Message, MessageProperties } from '../message.js';
-import { orderAtRisk, readUserPropertyPairs } from '../user-properties.js';
+import { orderAtRisk, scanPublishProperties, type UserPropertyPairs } from '../publish-properties.js';
 import { checkTopicName, invalidUtf8 } from './validate.js';
 
 export function handlePublish(connection: Connection, packet: IPublishPacket, bytes: Buffer): void {
   const { broker } = connection;
   const session = connection.session!;
   broker.stats.publishReceived++;
-  const topic = connection.protocolVersion === 5 ? resolveTopicAlias(connection, packet) : packet.topic;
-  checkTopicName(topic);
+  const v5 = connection.protocolVersion === 5;
+  const ordered = v5 && packet.properties ? checkProperties(bytes, packet) : undefined;
+  const topic = v5 ? resolveTopicAlias(connection, packet) : packet.topic;
+  checkTopicName(topic, bytes);
   const { qos, messageId } = packet;
   if (qos === 2 && session.incomingQos2.has(messageId!)) {
     // A resend of a QoS 2 message we already have: acknowledge, do not deliver twice [MQTT-4.3.3-10].
@@ -23,7 +25,7 @@ export function handlePublish(connection: Connection, packet: IPublishPacket, by
     throw new BrokerError(ReasonCode.ReceiveMaximumExceeded, `more than ${broker.limits.receiveMaximum} QoS 2 messages unacknowledged`, '[MQTT-3.3.4-9]');
   }
   const reasonCode = refusal(connection, packet, topic);
-  if (reasonCode === ReasonCode.Success) broker.route(toMessage(connection, packet, topic, bytes));
+  if (reasonCode === ReasonCode.Success) broker.route(toMessage(connection, packet, topic, ordered));
   if (qos === 0) return;
   if (qos === 2 && reasonCode === ReasonCode.Success) {
     session.incomingQos2.add(messageId!);
@@ -37,9 +39,6 @@ export function handlePublish(connection: Connection, packet: IPublishPacket, by
 
 /** MQTT 5 topic aliases set by the client [MQTT-3.3.2-7..12]. */
 function resolveTopicAlias(connection: Connection, packet: IPublishPacket): string {
-  if (packet.properties?.subscriptionIdentifier !== undefined) {
-    throw new BrokerError(ReasonCode.ProtocolError, 'a client PUBLISH must not carry a subscription identifier', '[MQTT-3.3.4-6]');
-  }
   const alias = packet.properties?.topicAlias;
   if (alias === undefined) return packet.topic;
   if (alias === 0 || alias > connection.broker.limits.topicAliasMaximum) {
@@ -68,7 +67,15 @@ function refusal(connection: Connection, packet: IPublishPacket, topic: string):
   return ReasonCode.Success;
 }
 
-function toMessage(connection: Connection, packet: IPublishPacket, topic: string, bytes: Buffer): Message {
+/** Refuses properties mqtt-packet let through; returns the user properties when their order needs keeping. */
+function checkProperties(bytes: Buffer, packet: IPublishPacket): UserPropertyPairs | undefined {
+  const scan = scanPublishProperties(bytes);
+  if (scan.problem) throw new BrokerError(scan.problem.reasonCode, scan.problem.message);
+  const userProperties = packet.properties?.userProperties;
+  return userProperties && orderAtRisk(userProperties) ? scan.pairs : undefined;
+}
+
+function toMessage(connection: Connection, packet: IPublishPacket, topic: string, ordered: UserPropertyPairs | undefined): Message {
   const now = Date.now();
   const message: Message = {
     topic, payload: packet.payload as Buffer, qos: packet.qos, retain: packet.retain,
@@ -78,7 +85,7 @@ function toMessage(connection: Connection, packet: IPublishPacket, topic: string
     const { topicAlias, subscriptionIdentifier, messageExpiryInterval, ...rest } = packet.properties;
     if (messageExpiryInterval !== undefined) message.expiresAt = now + messageExpiryInterval * 1000;
     if (Object.keys(rest).length > 0) message.properties = rest as MessageProperties;
-    if (rest.userProperties && orderAtRisk(rest.userProperties)) message.userPropertyOrder = readUserPropertyPairs(bytes);
+    if (ordered) message.userPropertyOrder = ordered;
   }
   return message;
 }

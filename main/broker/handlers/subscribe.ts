@@ -6,10 +6,14 @@ import type { Connection } from '../connection.js';
 import { BrokerError } from '../errors.js';
 import type { Message, QoS } from '../message.js';
 import type { Subscription } from '../session.js';
-import { tooDeep } from './validate.js';
+import { checkEncoding, rawFilters, tooDeep } from './validate.js';
 
-export function handleSubscribe(connection: Connection, packet: ISubscribePacket): void {
+export function handleSubscribe(connection: Connection, packet: ISubscribePacket, bytes: Buffer): void {
   const v5 = connection.protocolVersion === 5;
+  if (packet.subscriptions.length === 0) {
+    throw new BrokerError(ReasonCode.ProtocolError, 'SUBSCRIBE without topic filters', '[MQTT-3.8.3-2]');
+  }
+  for (const { topic } of packet.subscriptions) checkEncoding(topic, 'topic filter', () => rawFilters(bytes, v5, true));
   const subscriptionId = packet.properties?.subscriptionIdentifier;
   if (subscriptionId === 0) {
     throw new BrokerError(ReasonCode.ProtocolError, 'subscription identifier 0');

@@ -25,8 +25,58 @@ export function tooDeep(topicOrFilter: string): boolean {
   return false;
 }
 
-export function checkTopicName(topic: string): void {
+/**
+ * A decoder turns invalid UTF-8 into U+FFFD, which is also a valid character: so a string that holds one
+ * is judged by its bytes on the wire.
+ */
+export function checkEncoding(value: string, what: string, rawStrings: () => Buffer[]): void {
+  if (value.includes('\u0000')) {
+    throw new BrokerError(ReasonCode.MalformedPacket, `${what} contains U+0000`, '[MQTT-1.5.4-2]');
+  }
+  if (value.includes('\uFFFD') && rawStrings().some(invalidUtf8)) {
+    throw new BrokerError(ReasonCode.MalformedPacket, `${what} is not valid UTF-8`, '[MQTT-1.5.4-1]');
+  }
+}
+
+export function checkTopicName(topic: string, publishBytes: Buffer): void {
+  if (topic.length === 0) throw new BrokerError(ReasonCode.ProtocolError, 'empty topic and no topic alias');
+  checkEncoding(topic, 'topic', () => [rawPublishTopic(publishBytes)]);
   const problem = topicNameProblem(topic);
   if (problem) throw new BrokerError(ReasonCode.TopicNameInvalid, `topic "${topic}" ${problem}`, '[MQTT-3.3.2-2]');
   if (tooDeep(topic)) throw new BrokerError(ReasonCode.TopicNameInvalid, `topic has more than ${MAX_TOPIC_LEVELS} levels`);
+}
+
+/** Offset of the variable header: after the type byte and the remaining length. */
+function bodyStart(bytes: Buffer): number {
+  let at = 1;
+  while (bytes[at] & 0x80) at++;
+  return at + 1;
+}
+
+function rawPublishTopic(bytes: Buffer): Buffer {
+  const at = bodyStart(bytes);
+  return bytes.subarray(at + 2, at + 2 + bytes.readUInt16BE(at));
+}
+
+/** The topic filters of a SUBSCRIBE (with option bytes) or UNSUBSCRIBE, as bytes. */
+export function rawFilters(bytes: Buffer, v5: boolean, withOptions: boolean): Buffer[] {
+  let at = bodyStart(bytes) + 2;
+  if (v5) {
+    let length = 0;
+    let shift = 1;
+    let byte: number;
+    do {
+      byte = bytes[at++];
+      length += (byte & 0x7f) * shift;
+      shift *= 128;
+    } while (byte & 0x80);
+    at += length;
+  }
+  const filters: Buffer[] = [];
+  while (at + 2 <= bytes.length) {
+    const length = bytes.readUInt16BE(at);
+    filters.push(bytes.subarray(at + 2, at + 2 + length));
+    at += 2 + length + (withOptions ? 1 : 0);
+  }
+  return filters;
 }

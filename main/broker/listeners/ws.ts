@@ -20,6 +20,8 @@ export function listenWebSocket(options: WebSocketListenerOptions, accept: Accep
   wss.on('error', () => {});
   wss.on('connection', (ws, request) => {
     const stream = createWebSocketStream(ws);
+    // The stream only ends when both sides have; a peer that goes away must end it at once.
+    ws.on('close', () => stream.destroy());
     // A broken peer surfaces as a stream error; the connection then just closes.
     stream.on('error', () => stream.destroy());
     accept(stream, request.socket.remoteAddress ?? '');

@@ -1,6 +1,8 @@
 import { generate, parser, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { generateWithUserProperties, orderAtRisk, readUserPropertyPairs } from '../../main/broker/user-properties.js';
+import { generateWithUserProperties, orderAtRisk, scanPublishProperties } from '../../main/broker/publish-properties.js';
+
+const readUserPropertyPairs = (bytes: Buffer) => scanPublishProperties(bytes).pairs;
 
 function decode(bytes: Buffer): Packet {
   const p = parser({ protocolVersion: 5 });
@@ -27,9 +29,20 @@ describe('user property order [MQTT-3.3.2-18]', () => {
   it('reads the pairs in wire order past every other kind of property', () => {
     const bytes = generate(publish(1, {
       payloadFormatIndicator: true, messageExpiryInterval: 60, contentType: 'text/plain', responseTopic: 'r',
-      correlationData: Buffer.from([1, 2]), subscriptionIdentifier: 300, userProperties: { a: '1', b: '2' },
+      correlationData: Buffer.from([1, 2]), topicAlias: 3, userProperties: { a: '1', b: '2' },
     }), { protocolVersion: 5 });
-    expect(readUserPropertyPairs(bytes)).toEqual([['a', '1'], ['b', '2']]);
+    expect(scanPublishProperties(bytes)).toEqual({ pairs: [['a', '1'], ['b', '2']] });
+  });
+
+  it('finds what mqtt-packet lets through: a duplicate, an overrun, a property that is not for PUBLISH', () => {
+    // PUBLISH "topic", properties: payload format indicator twice
+    expect(scanPublishProperties(Buffer.from('30130005746f706963040101010170', 'hex')).problem?.reasonCode).toBe(0x82);
+    // message expiry (4 bytes) announced in a 2-byte property section
+    expect(scanPublishProperties(Buffer.from('30140005746f706963020200000001', 'hex')).problem?.reasonCode).toBe(0x81);
+    // request problem information (CONNECT only)
+    expect(scanPublishProperties(Buffer.from('30110005746f706963021700', 'hex')).problem?.reasonCode).toBe(0x81);
+    // subscription identifier from a client [MQTT-3.3.4-6]
+    expect(scanPublishProperties(Buffer.from('30100005746f706963020b01', 'hex')).problem?.reasonCode).toBe(0x82);
   });
 
   for (const qos of [0, 1] as const) {
