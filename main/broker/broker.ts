@@ -6,6 +6,7 @@ import { parseSharedFilter } from '../../shared/mqtt/topic.js';
 import { createAuth, type Auth } from './auth.js';
 import { Connection, type EncodeCache } from './connection.js';
 import type { BrokerCore, BrokerStats, OpenedSession } from './context.js';
+import { PacketDecoder } from './decoder.js';
 import { BrokerEventEmitter } from './events.js';
 import { listenTcp } from './listeners/tcp.js';
 import { listenWebSocket } from './listeners/ws.js';
@@ -30,6 +31,7 @@ export class Broker implements BrokerCore {
   readonly events = new BrokerEventEmitter();
   readonly auth: Auth;
   readonly retained = new RetainedStore();
+  readonly decoder = new PacketDecoder();
   readonly persistence: BrokerPersistence;
   readonly startedAt = Date.now();
   readonly stats: BrokerStats = {
@@ -239,7 +241,7 @@ export class Broker implements BrokerCore {
   }
 
   private deliverToMatches(message: Message, matches: readonly Subscription[]): void {
-    const cache: EncodeCache = {};
+    const cache: EncodeCache = [];
     const stamp = ++this.routeStamp;
     let repeated = false;
     for (const subscription of matches) {
@@ -294,7 +296,7 @@ export class Broker implements BrokerCore {
       }
     }
     group.next = (group.next + 1) % n;
-    this.deliverTo(message, chosen, {});
+    this.deliverTo(message, chosen, []);
   }
 
   subscribe(subscription: Subscription): boolean {

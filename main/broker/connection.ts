@@ -1,10 +1,11 @@
 // One client connection: bytes in through mqtt-packet's streaming parser, packets out through one
 // corked writer per tick; keep-alive and connect timeout; the MQTT 5 limits the client asked for.
 import type { Duplex } from 'node:stream';
-import { generate, parser as createParser, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { generate, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { ReasonCode } from '../../shared/mqtt/reason-codes.js';
 import type { BrokerCore } from './context.js';
 import { dispatch, failConnection } from './dispatch.js';
+import { encodeAck, encodePublish, frameBytes, frameLength, type Frame } from './encode.js';
 import { BrokerError } from './errors.js';
 import { PacketFramer } from './framer.js';
 import { generateWithUserProperties } from './publish-properties.js';
@@ -13,8 +14,10 @@ import type { Session, SessionLink } from './session.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
-/** Encoded QoS 0 PUBLISH bytes shared by every subscriber of one publish that gets the same bytes. */
-export type EncodeCache = Partial<Record<'v4r0' | 'v4r1' | 'v5r0' | 'v5r1', Buffer>>;
+/** Encoded QoS 0 PUBLISH frames shared by the subscribers of one publish that get the same bytes. */
+export type EncodeCache = Array<Frame | undefined>;
+
+const ACK_FIRST_BYTE = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const;
 
 let nextConnectionId = 1;
 
@@ -38,13 +41,9 @@ export class Connection implements SessionLink {
   clientMaxPacketSize = Infinity;
   clientTopicAliasMax = 0;
   /** Topic aliases the client set towards us (MQTT 5). */
-  readonly inAliases = new Map<number, string>();
+  inAliases: Map<number, string> | null = null;
   private outAliases: Map<string, number> | null = null;
   private readonly framer: PacketFramer;
-  private readonly parser = createParser();
-  /** What the parser made of the last frame. */
-  private decoded: Packet | null = null;
-  private decodeError: Error | null = null;
   private corked = false;
   private lastActivity = Date.now();
   private timer: NodeJS.Timeout | null;
@@ -55,8 +54,6 @@ export class Connection implements SessionLink {
     readonly broker: BrokerCore,
   ) {
     this.framer = new PacketFramer(broker.limits.maxPacketSize);
-    this.parser.on('packet', (packet: Packet) => { this.decoded = packet; });
-    this.parser.on('error', (error: Error) => { this.decodeError = error; });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: Error) => {
       if (!this.ending) this.closeReason = `socket error: ${error.message}`;
@@ -80,13 +77,9 @@ export class Connection implements SessionLink {
   /** One whole packet's bytes: decode, then dispatch. */
   private onFrame(bytes: Buffer): void {
     if (this.ending) return;
-    this.decoded = null;
-    this.decodeError = null;
-    this.parser.parse(bytes);
-    const packet = this.decoded as Packet | null;
-    if (!packet) {
-      const reason = (this.decodeError as Error | null)?.message ?? 'the packet does not decode';
-      failConnection(this, new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${reason}`));
+    const packet = this.broker.decoder.decode(bytes, this.protocolVersion);
+    if (packet instanceof Error) {
+      failConnection(this, new BrokerError(ReasonCode.MalformedPacket, `malformed packet: ${packet.message}`));
       return;
     }
     this.broker.stats.packetsReceived++;
@@ -123,15 +116,19 @@ export class Connection implements SessionLink {
 
   write(packet: Packet): void {
     if (this.ending) return;
-    this.writeBytes(generate(packet, { protocolVersion: this.protocolVersion }), packet);
+    this.writeFrame(generate(packet, { protocolVersion: this.protocolVersion }), packet);
   }
 
-  private writeBytes(bytes: Buffer, packet: Packet): void {
+  /** Writes encoded bytes; `packet` (or a function making it) feeds the packetOut event. */
+  private writeFrame(frame: Frame, packet: Packet | (() => Packet)): void {
     const { stats, events } = this.broker;
-    stats.bytesSent += bytes.length;
+    stats.bytesSent += frameLength(frame);
     stats.packetsSent++;
     if (events.tracingPackets) {
-      events.emit('packetOut', { connectionId: this.id, clientId: this.clientId, packet, bytes, time: Date.now() });
+      events.emit('packetOut', {
+        connectionId: this.id, clientId: this.clientId, packet: typeof packet === 'function' ? packet() : packet,
+        bytes: frameBytes(frame), time: Date.now(),
+      });
     }
     // Everything written in this tick leaves in one writev.
     if (!this.corked) {
@@ -139,7 +136,17 @@ export class Connection implements SessionLink {
       this.socket.cork();
       process.nextTick(uncork, this);
     }
-    this.socket.write(bytes);
+    if (Buffer.isBuffer(frame)) {
+      this.socket.write(frame);
+    } else {
+      this.socket.write(frame[0]);
+      this.socket.write(frame[1]);
+    }
+  }
+
+  /** More is waiting to be written than a slow consumer may hold. */
+  get backedUp(): boolean {
+    return this.socket.writableLength > this.broker.limits.maxWriteBufferBytes;
   }
 
   uncork(): void {
@@ -147,35 +154,43 @@ export class Connection implements SessionLink {
     this.socket.uncork();
   }
 
+  /**
+   * Sends a PUBLISH, or drops it: a QoS 0 message when the socket is backed up (a slow consumer), any
+   * message larger than the client's maximum packet size (then false).
+   * Subscribers of one publish that get the same bytes share them through `cache`.
+   */
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, cache?: EncodeCache): boolean {
     if (this.ending) return true;
     const { message, qos } = delivery;
-    if (qos === 0 && this.socket.writableLength > this.broker.limits.maxWriteBufferBytes) {
+    if (qos === 0 && this.backedUp) {
       this.dropped(message.topic, 'slow consumer');
       return true;
     }
     const v5 = this.protocolVersion === 5;
-    const packet: IPublishPacket = {
-      cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain: delivery.retain, dup,
-    };
-    if (packetId) packet.messageId = packetId;
-    if (v5) packet.properties = this.publishProperties(delivery);
-    const ordered = v5 ? message.userPropertyOrder : undefined;
-    const cacheKey = cache && !delivery.subscriptionIds && this.clientTopicAliasMax === 0 && !ordered
-      ? (`${v5 ? 'v5' : 'v4'}r${delivery.retain ? 1 : 0}` as const) : undefined;
+    const perClient = delivery.subscriptionIds !== undefined || (v5 && this.clientTopicAliasMax > 0);
+    const plain = !v5 || (!message.properties && message.expiresAt === undefined && !perClient);
+    const slot = qos === 0 && cache && !perClient ? (plain ? 0 : 4) + (v5 ? 2 : 0) + (delivery.retain ? 1 : 0) : -1;
+    let packet: IPublishPacket | undefined;
     let newAlias: number | undefined;
-    if (v5 && this.clientTopicAliasMax > 0) newAlias = this.applyTopicAlias(packet);
-    const bytes = (cacheKey && cache![cacheKey])
-      || (ordered ? generateWithUserProperties(packet, ordered) : generate(packet, { protocolVersion: this.protocolVersion }));
-    if (cacheKey) cache![cacheKey] = bytes;
-    if (bytes.length > this.clientMaxPacketSize) {
-      // Never send a client more than it said it can take [MQTT-3.1.2-24]; the message is dropped for it.
+    let frame = slot >= 0 ? cache![slot] : undefined;
+    if (!frame && plain) {
+      frame = encodePublish(message.topic, message.payload, qos, delivery.retain, dup, packetId, v5);
+    } else if (!frame) {
+      packet = this.publishPacket(delivery, packetId, dup);
+      if (this.clientTopicAliasMax > 0) newAlias = this.applyTopicAlias(packet);
+      frame = message.userPropertyOrder && v5
+        ? generateWithUserProperties(packet, message.userPropertyOrder)
+        : generate(packet, { protocolVersion: this.protocolVersion });
+    }
+    if (slot >= 0) cache![slot] = frame;
+    if (frameLength(frame) > this.clientMaxPacketSize) {
+      // Never more than the client said it can take; the message is dropped for it (MQTT 5 §3.1.2.11.4).
       if (newAlias !== undefined) this.outAliases!.delete(message.topic);
       this.dropped(message.topic, 'too large for client');
       return false;
     }
     this.broker.stats.publishSent++;
-    this.writeBytes(bytes, packet);
+    this.writeFrame(frame, packet ?? (() => this.publishPacket(delivery, packetId, dup)));
     return true;
   }
 
@@ -184,11 +199,24 @@ export class Connection implements SessionLink {
   }
 
   /**
-   * PUBACK, PUBREC, PUBREL or PUBCOMP. An explicit reason code 0 lets the encoder use the short MQTT 5
-   * form without one (§3.4.2.1), which older clients such as Paho 1.6 expect.
+   * PUBACK, PUBREC, PUBREL or PUBCOMP. Success is the same four bytes in 3.1.1 and in MQTT 5's short
+   * form without a reason code (§3.4.2.1), which older clients such as Paho 1.6 expect.
    */
   writeAck(cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', messageId: number, reasonCode = 0): void {
-    this.write({ cmd, messageId, reasonCode } as Packet);
+    if (this.ending) return;
+    const packet = { cmd, messageId, reasonCode } as Packet;
+    if (reasonCode !== 0) return this.write(packet);
+    this.writeFrame(encodeAck(ACK_FIRST_BYTE[cmd], messageId), packet);
+  }
+
+  private publishPacket(delivery: Delivery, packetId: number, dup: boolean): IPublishPacket {
+    const { message, qos } = delivery;
+    const packet: IPublishPacket = {
+      cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain: delivery.retain, dup,
+    };
+    if (packetId) packet.messageId = packetId;
+    if (this.protocolVersion === 5) packet.properties = this.publishProperties(delivery);
+    return packet;
   }
 
   private publishProperties(delivery: Delivery): IPublishPacket['properties'] {

@@ -1,6 +1,7 @@
 // The narrow view of the broker that connections and packet handlers get.
 import type { Auth } from './auth.js';
 import type { Connection } from './connection.js';
+import type { PacketDecoder } from './decoder.js';
 import type { BrokerEventEmitter } from './events.js';
 import type { Message } from './message.js';
 import type { BrokerLimits } from './options.js';
@@ -32,6 +33,7 @@ export interface BrokerCore {
   readonly auth: Auth;
   readonly retained: RetainedStore;
   readonly persistence: BrokerPersistence;
+  readonly decoder: PacketDecoder;
   /** Connections whose CONNECT was accepted. */
   readonly connectedCount: number;
   /** Takes over an existing connection with this client id, then resumes or creates the session. */

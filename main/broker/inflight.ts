@@ -3,21 +3,23 @@
 import type { StoredDelivery } from './persistence.js';
 
 export class OutgoingInflight {
-  private readonly byId = new Map<number, StoredDelivery>();
+  // Made on first use: an idle client never has anything in flight.
+  private byId: Map<number, StoredDelivery> | null = null;
   private lastId = 0;
 
   constructor(public window: number) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.byId?.size ?? 0;
   }
 
   get full(): boolean {
-    return this.byId.size >= this.window;
+    return this.size >= this.window;
   }
 
   /** Gives the delivery a free packet id (1..65535) and keeps it until acknowledged. */
   add(delivery: StoredDelivery): number {
+    this.byId ??= new Map();
     if (this.byId.size >= 65535) throw new Error('no free packet identifier');
     let id = this.lastId;
     do id = id === 65535 ? 1 : id + 1;
@@ -30,25 +32,25 @@ export class OutgoingInflight {
 
   /** Puts back a delivery that already has its packet id (a resumed session). */
   restore(delivery: StoredDelivery & { packetId: number }): void {
-    this.byId.set(delivery.packetId, delivery);
+    (this.byId ??= new Map()).set(delivery.packetId, delivery);
   }
 
   get(packetId: number): StoredDelivery | undefined {
-    return this.byId.get(packetId);
+    return this.byId?.get(packetId);
   }
 
   remove(packetId: number): StoredDelivery | undefined {
-    const delivery = this.byId.get(packetId);
-    if (delivery) this.byId.delete(packetId);
+    const delivery = this.byId?.get(packetId);
+    if (delivery) this.byId!.delete(packetId);
     return delivery;
   }
 
   /** In the order they were first sent: the order a resumed session resends them [MQTT-4.6.0-1]. */
   values(): IterableIterator<StoredDelivery> {
-    return this.byId.values();
+    return (this.byId ?? new Map<number, StoredDelivery>()).values();
   }
 
   clear(): void {
-    this.byId.clear();
+    this.byId = null;
   }
 }

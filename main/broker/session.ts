@@ -43,9 +43,11 @@ export const NEVER_EXPIRES = 0xffffffff;
 
 export class Session {
   link: SessionLink | null = null;
-  readonly subscriptions = new Map<string, Subscription>();
+  // Collections are made on first use: most idle connections never need them, and each empty Map or
+  // Set costs about 200 bytes.
+  private subscriptionMap: Map<string, Subscription> | null = null;
+  private qos2Ids: Set<number> | null = null;
   readonly inflight: OutgoingInflight;
-  readonly incomingQos2 = new Set<number>();
   will: Will | null = null;
   willTimer: Timer | null = null;
   expiryTimer: Timer | null = null;
@@ -65,6 +67,15 @@ export class Session {
     private readonly env: SessionEnv,
   ) {
     this.inflight = new OutgoingInflight(env.limits.maxInflight);
+  }
+
+  get subscriptions(): Map<string, Subscription> {
+    return (this.subscriptionMap ??= new Map());
+  }
+
+  /** Packet ids of incoming QoS 2 messages awaiting PUBREL. */
+  get incomingQos2(): Set<number> {
+    return (this.qos2Ids ??= new Set());
   }
 
   get persistent(): boolean {
@@ -167,7 +178,7 @@ export class Session {
   clearMessages(): void {
     this.inflight.clear();
     this.queue = new Fifo();
-    this.incomingQos2.clear();
+    this.qos2Ids = null;
   }
 
   private drain(): void {

@@ -45,10 +45,10 @@ function resolveTopicAlias(connection: Connection, packet: IPublishPacket): stri
     throw new BrokerError(ReasonCode.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.limits.topicAliasMaximum}`);
   }
   if (packet.topic) {
-    connection.inAliases.set(alias, packet.topic);
+    (connection.inAliases ??= new Map()).set(alias, packet.topic);
     return packet.topic;
   }
-  const topic = connection.inAliases.get(alias);
+  const topic = connection.inAliases?.get(alias);
   if (topic === undefined) throw new BrokerError(ReasonCode.ProtocolError, `topic alias ${alias} was never set`);
   return topic;
 }

@@ -34,7 +34,7 @@ export function handleSubscribe(connection: Connection, packet: ISubscribePacket
     }
   }
   connection.write({ cmd: 'suback', messageId: packet.messageId, granted });
-  for (const subscription of retainedFor) sendRetained(connection, subscription);
+  if (retainedFor.length > 0) sendRetained(connection, retainedFor);
 }
 
 function subscribeOne(connection: Connection, request: ISubscription, subscriptionId: number | undefined) {
@@ -63,23 +63,42 @@ function subscribeOne(connection: Connection, request: ISubscription, subscripti
   return { subscription, existed };
 }
 
-/** Retained messages go out with retain=1 [MQTT-3.3.1-8], at most at the subscription's QoS. */
-function sendRetained(connection: Connection, subscription: Subscription): void {
+/**
+ * Retained messages go out with retain=1 [MQTT-3.3.1-8], at most at the subscription's QoS. A filter
+ * such as `#` can match very many: they are sent as the socket drains, so none is dropped as to a slow
+ * consumer and the socket buffer stays bounded.
+ */
+function sendRetained(connection: Connection, subscriptions: Subscription[]): void {
   const { broker } = connection;
   const session = connection.session!;
   const { acl } = broker.auth;
   const subject = { clientId: connection.clientId, username: connection.username };
   const now = Date.now();
-  for (const message of broker.retained.match(subscription.topicFilter)) {
-    if (expired(message, now)) continue;
-    if (acl && !acl.canReceive(subject, message.topic)) continue;
-    session.deliver({
-      message,
-      qos: (message.qos < subscription.qos ? message.qos : subscription.qos) as QoS,
-      retain: true,
-      ...(subscription.subscriptionId !== undefined ? { subscriptionIds: [subscription.subscriptionId] } : {}),
-    }, true);
+  const pending: Array<{ message: Message; subscription: Subscription }> = [];
+  for (const subscription of subscriptions) {
+    for (const message of broker.retained.match(subscription.topicFilter)) {
+      if (expired(message, now) || (acl && !acl.canReceive(subject, message.topic))) continue;
+      pending.push({ message, subscription });
+    }
   }
+  let next = 0;
+  const pump = () => {
+    while (next < pending.length) {
+      if (connection.ending || session.link !== connection) return;
+      if (connection.backedUp) {
+        connection.socket.once('drain', pump);
+        return;
+      }
+      const { message, subscription } = pending[next++];
+      session.deliver({
+        message,
+        qos: (message.qos < subscription.qos ? message.qos : subscription.qos) as QoS,
+        retain: true,
+        ...(subscription.subscriptionId !== undefined ? { subscriptionIds: [subscription.subscriptionId] } : {}),
+      }, true);
+    }
+  };
+  pump();
 }
 
 function expired(message: Message, now: number): boolean {
