@@ -212,8 +212,10 @@ export class Broker implements BrokerCore {
 
   route(message: Message): void {
     if (message.retain) this.storeRetained(message);
-    const matches = this.subscriptions.match(message.topic);
-    if (matches.length > 0) this.deliverToMatches(message, matches);
+    if (this.subscriptions.size > 0) {
+      const matches = this.subscriptions.match(message.topic);
+      if (matches.length > 0) this.deliverToMatches(message, matches);
+    }
     if (this.shareGroups.size > 0) {
       for (const group of this.shareGroups.match(message.topic)) this.deliverToGroup(message, group);
     }
@@ -233,11 +235,15 @@ export class Broker implements BrokerCore {
       this.events.emit('retainedChanged', { topic: message.topic, change: 'cleared' });
       return;
     }
-    // A copy, so the store does not pin the whole socket chunk the payload was sliced from.
-    const stored: Message = { ...message, payload: Buffer.from(message.payload) };
+    // A copy, so the store does not pin the whole socket chunk the payload was sliced from. (The message
+    // is shared by its deliveries; they may as well share the copy.)
+    message.payload = Buffer.from(message.payload);
+    const stored = message;
     this.retained.set(stored);
     if (durable) this.persistence.setRetained(stored);
-    this.events.emit('retainedChanged', { topic: message.topic, change: 'set', message: stored });
+    if (this.events.listenerCount('retainedChanged') > 0) {
+      this.events.emit('retainedChanged', { topic: message.topic, change: 'set', message: stored });
+    }
   }
 
   private deliverToMatches(message: Message, matches: readonly Subscription[]): void {

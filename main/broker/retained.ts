@@ -3,11 +3,12 @@
 import type { Message } from './message.js';
 
 interface Node {
-  children: Map<string, Node>;
+  /** Null until the first child: most nodes are leaves, and an empty Map costs ~200 bytes. */
+  children: Map<string, Node> | null;
   message: Message | null;
 }
 
-const newNode = (): Node => ({ children: new Map(), message: null });
+const newNode = (): Node => ({ children: null, message: null });
 
 export class RetainedStore {
   private readonly root = newNode();
@@ -20,7 +21,7 @@ export class RetainedStore {
   get(topic: string): Message | undefined {
     let node: Node | undefined = this.root;
     for (const level of topic.split('/')) {
-      node = node.children.get(level);
+      node = node.children?.get(level);
       if (!node) return undefined;
     }
     return node.message ?? undefined;
@@ -29,6 +30,7 @@ export class RetainedStore {
   set(message: Message): void {
     let node = this.root;
     for (const level of message.topic.split('/')) {
+      node.children ??= new Map();
       let child = node.children.get(level);
       if (!child) node.children.set(level, (child = newNode()));
       node = child;
@@ -42,15 +44,15 @@ export class RetainedStore {
     const levels = topic.split('/');
     const path: Node[] = [this.root];
     for (const level of levels) {
-      const child = path[path.length - 1].children.get(level);
+      const child = path[path.length - 1].children?.get(level);
       if (!child) return false;
       path.push(child);
     }
     if (!path[path.length - 1].message) return false;
     path[path.length - 1].message = null;
     this.count--;
-    for (let i = levels.length; i > 0 && path[i].children.size === 0 && !path[i].message; i--) {
-      path[i - 1].children.delete(levels[i - 1]);
+    for (let i = levels.length; i > 0 && !path[i].children?.size && !path[i].message; i--) {
+      path[i - 1].children!.delete(levels[i - 1]);
     }
     return true;
   }
@@ -80,17 +82,19 @@ export class RetainedStore {
       if (node.message && i > 0) out.push(node.message);
       this.collect(node, out, i === 0);
     } else if (level === '+') {
+      if (!node.children) return;
       for (const [name, child] of node.children) {
         if (i === 0 && name.startsWith('$')) continue;
         this.walk(child, levels, i + 1, out);
       }
     } else {
-      const child = node.children.get(level);
+      const child = node.children?.get(level);
       if (child) this.walk(child, levels, i + 1, out);
     }
   }
 
   private collect(node: Node, out: Message[], skipDollar: boolean): void {
+    if (!node.children) return;
     for (const [name, child] of node.children) {
       if (skipDollar && name.startsWith('$')) continue;
       if (child.message) out.push(child.message);

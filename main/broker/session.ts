@@ -97,7 +97,10 @@ export class Session {
       this.link?.sendPublish(delivery, 0, false, cache);
       return;
     }
-    const stored: StoredDelivery = { ...delivery, seq: this.nextSeq++, state: 'queued' };
+    const stored: StoredDelivery = {
+      message: delivery.message, qos: delivery.qos, retain: delivery.retain, seq: this.nextSeq++, state: 'queued',
+    };
+    if (delivery.subscriptionIds) stored.subscriptionIds = delivery.subscriptionIds;
     if (this.link && !this.inflight.full && this.queue.length === 0) {
       this.sendNew(stored);
     } else if (this.queue.length >= this.env.limits.maxQueuedMessages && !force) {

@@ -69,6 +69,8 @@ export class TopicTree<T> {
     const levels = topic.split('/');
     // Wildcards at the first level do not match topics that start with '$' [MQTT-4.7.2-1].
     this.walk(this.root, levels, 0, out, topic.charCodeAt(0) === 36 /* $ */);
+    // Topics nobody subscribes to are not remembered: a stream of distinct ones would only churn the cache.
+    if (out.length === 0) return out;
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(topic, out);
     return out;

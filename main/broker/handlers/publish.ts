@@ -31,10 +31,12 @@ export function handlePublish(connection: Connection, packet: IPublishPacket, by
     session.incomingQos2.add(messageId!);
     if (session.persistent) broker.persistence.addIncomingQos2(session.clientId, messageId!);
   }
-  // Acknowledge only once what was routed is durable: an acknowledged message survives a crash.
   // 3.1.1 has no reason code: a refused message is acknowledged like any other.
   const ackCode = connection.protocolVersion === 5 ? reasonCode : 0;
-  broker.persistence.afterCommit(() => connection.writeAck(qos === 1 ? 'puback' : 'pubrec', messageId!, ackCode));
+  const ack = qos === 1 ? 'puback' : 'pubrec';
+  // Acknowledge only once what was routed is durable: an acknowledged message survives a crash.
+  if (broker.persistence.durable) broker.persistence.afterCommit(() => connection.writeAck(ack, messageId!, ackCode));
+  else connection.writeAck(ack, messageId!, ackCode);
 }
 
 /** MQTT 5 topic aliases set by the client [MQTT-3.3.2-7..12]. */
