@@ -393,7 +393,17 @@ async function latency () {
 async function idle () {
   const steps = opt.steps.split(',').map(Number)
   const concurrency = 200
-  await sleep(1000)
+  // Warm-up, the same for every broker: the first connections also pay one-time costs (JIT-compiled
+  // code, lazily loaded modules, heap growth) that are not per connection.
+  const warm = []
+  for (let i = 0; i < 2000; i += 50) {
+    warm.push(...await Promise.all(Array.from({ length: 50 }, (_, j) => open(`bench-warm-${i + j}`, 4, 0))))
+  }
+  for (const c of warm) {
+    c.expectedClose = true
+    c.socket.destroy()
+  }
+  await sleep(1500)
   const rss0 = BROKER_PID ? procRssKb(BROKER_PID) : null
   const rows = []
   let open_ = 0

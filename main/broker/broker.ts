@@ -46,6 +46,7 @@ export class Broker implements BrokerCore {
   private readonly sessionEnv: SessionEnv;
   private listeners: Listener[] = [];
   private stopSys: (() => void) | null = null;
+  private readonly sweeper: NodeJS.Timeout;
   private routeStamp = 0;
   private closing = false;
 
@@ -55,6 +56,11 @@ export class Broker implements BrokerCore {
     this.persistence = options.persistence ?? memoryPersistence;
     this.sessionEnv = { persistence: this.persistence, events: this.events, limits: this.limits };
     this.restore();
+    const sweepMs = Math.min(500, this.limits.connectTimeoutMs);
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.checkTimeouts(now);
+    }, sweepMs).unref();
   }
 
   /** Starts the listeners; the addresses carry the real ports when 0 was asked for. */
@@ -82,6 +88,7 @@ export class Broker implements BrokerCore {
   /** Stops listening, closes every connection, keeps persistent sessions and flushes the store. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.sweeper);
     this.stopSys?.();
     // Listeners finish closing only once their sockets have, so stop them and end the sockets together.
     const stopped = this.listeners.map((l) => l.close());
