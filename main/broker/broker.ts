@@ -1,36 +1,29 @@
-// The broker: owns listeners, connections, sessions and the two tries (subscriptions, retained
-// messages), and routes every message. Packet-level rules live in handlers/.
+// The broker: owns the listeners, connections and sessions (their life: open, take over, offline,
+// will, expiry) and the router. Packet-level rules live in handlers/, routing in router.ts.
 import type { Duplex } from 'node:stream';
 import { ReasonCode } from '../../shared/mqtt/reason-codes.js';
 import { parseSharedFilter } from '../../shared/mqtt/topic.js';
 import { createAuth, type Auth } from './auth.js';
-import { Connection, type EncodeCache } from './connection.js';
+import { Connection } from './connection.js';
 import type { BrokerCore, BrokerStats, OpenedSession } from './context.js';
 import { PacketDecoder } from './decoder.js';
 import { BrokerEventEmitter } from './events.js';
 import { listenTcp } from './listeners/tcp.js';
 import { listenWebSocket } from './listeners/ws.js';
 import type { Listener, ListenerAddress } from './listeners/listener.js';
-import type { Message, QoS } from './message.js';
+import type { Message } from './message.js';
 import { defaultLimits, defaultTcp, defaultWs, type BrokerLimits, type BrokerOptions } from './options.js';
 import { memoryPersistence, type BrokerPersistence, type StoredSubscription } from './persistence.js';
-import { RetainedStore } from './retained.js';
+import type { RetainedStore } from './retained.js';
+import { Router } from './router.js';
 import { NEVER_EXPIRES, Session, type SessionEnv, type Subscription } from './session.js';
 import { startSysTopics } from './sys-topics.js';
-import { TopicTree } from './topic-tree.js';
 import { setLongTimeout } from './timers.js';
-
-/** Members of one `$share/{group}/{filter}`: each message goes to one of them. */
-interface ShareGroup {
-  members: Subscription[];
-  next: number;
-}
 
 export class Broker implements BrokerCore {
   readonly limits: BrokerLimits;
   readonly events = new BrokerEventEmitter();
   readonly auth: Auth;
-  readonly retained = new RetainedStore();
   readonly decoder = new PacketDecoder();
   readonly persistence: BrokerPersistence;
   readonly startedAt = Date.now();
@@ -40,14 +33,12 @@ export class Broker implements BrokerCore {
   };
   connectedCount = 0;
   private readonly sessions = new Map<string, Session>();
-  private readonly subscriptions = new TopicTree<Subscription>();
-  private readonly shareGroups = new TopicTree<ShareGroup>();
+  private readonly router: Router;
   private readonly connections = new Set<Connection>();
   private readonly sessionEnv: SessionEnv;
   private listeners: Listener[] = [];
   private stopSys: (() => void) | null = null;
   private readonly sweeper: NodeJS.Timeout;
-  private routeStamp = 0;
   private closing = false;
 
   constructor(private readonly options: BrokerOptions = {}) {
@@ -55,6 +46,7 @@ export class Broker implements BrokerCore {
     this.auth = options.auth ?? createAuth();
     this.persistence = options.persistence ?? memoryPersistence;
     this.sessionEnv = { persistence: this.persistence, events: this.events, limits: this.limits };
+    this.router = new Router({ auth: this.auth, events: this.events, persistence: this.persistence });
     this.restore();
     const sweepMs = Math.min(500, this.limits.connectTimeoutMs);
     this.sweeper = setInterval(() => {
@@ -209,159 +201,32 @@ export class Broker implements BrokerCore {
   private endSession(session: Session, change: 'expired' | 'discarded'): void {
     if (session.will) this.publishWill(session);
     clearTimers(session);
-    for (const subscription of session.subscriptions.values()) this.removeFromTries(subscription);
-    session.subscriptions.clear();
+    this.router.removeAll(session);
     session.clearMessages();
     this.sessions.delete(session.clientId);
     if (this.persistence.durable) this.persistence.deleteSession(session.clientId);
     this.events.emit('sessionChanged', { clientId: session.clientId, change, expiryInterval: session.expiryInterval });
   }
 
+  get retained(): RetainedStore {
+    return this.router.retained;
+  }
+
   route(message: Message): void {
-    if (message.retain) this.storeRetained(message);
-    if (this.subscriptions.size > 0) {
-      const matches = this.subscriptions.match(message.topic);
-      if (matches.length > 0) this.deliverToMatches(message, matches);
-    }
-    if (this.shareGroups.size > 0) {
-      for (const group of this.shareGroups.match(message.topic)) this.deliverToGroup(message, group);
-    }
+    this.router.route(message);
+  }
+
+  subscribe(subscription: Subscription): boolean {
+    return this.router.subscribe(subscription);
+  }
+
+  unsubscribe(session: Session, filter: string): boolean {
+    return this.router.unsubscribe(session, filter);
   }
 
   /** Publishes a message from the broker itself (e.g. $SYS). */
   publish(message: Omit<Message, 'publisher' | 'receivedAt'>): void {
     this.route({ ...message, publisher: '', receivedAt: Date.now() });
-  }
-
-  private storeRetained(message: Message): void {
-    const durable = this.persistence.durable && !message.topic.startsWith('$SYS/');
-    if (message.payload.length === 0) {
-      // An empty retained message clears the topic and is not stored [MQTT-3.3.1-10/11].
-      if (!this.retained.delete(message.topic)) return;
-      if (durable) this.persistence.deleteRetained(message.topic);
-      this.events.emit('retainedChanged', { topic: message.topic, change: 'cleared' });
-      return;
-    }
-    // A copy, so the store does not pin the whole socket chunk the payload was sliced from. (The message
-    // is shared by its deliveries; they may as well share the copy.)
-    message.payload = Buffer.from(message.payload);
-    const stored = message;
-    this.retained.set(stored);
-    if (durable) this.persistence.setRetained(stored);
-    if (this.events.listenerCount('retainedChanged') > 0) {
-      this.events.emit('retainedChanged', { topic: message.topic, change: 'set', message: stored });
-    }
-  }
-
-  private deliverToMatches(message: Message, matches: readonly Subscription[]): void {
-    const cache: EncodeCache = [];
-    const stamp = ++this.routeStamp;
-    let repeated = false;
-    for (const subscription of matches) {
-      if (subscription.session.routeStamp === stamp) repeated = true;
-      subscription.session.routeStamp = stamp;
-    }
-    if (!repeated) {
-      for (const subscription of matches) this.deliverTo(message, subscription, cache);
-      return;
-    }
-    // A client matched by several of its filters gets one copy, at the highest QoS, with every
-    // subscription identifier (3.1.1 [MQTT-3.3.5-1]; allowed by MQTT 5 §3.3.4).
-    const merged = new Map<Session, { best: Subscription; ids: number[] }>();
-    for (const subscription of matches) {
-      if (subscription.noLocal && subscription.session.clientId === message.publisher) continue;
-      const entry = merged.get(subscription.session);
-      if (!entry) {
-        merged.set(subscription.session, { best: subscription, ids: idsOf(subscription) });
-        continue;
-      }
-      entry.ids.push(...idsOf(subscription));
-      if (subscription.qos > entry.best.qos || (subscription.qos === entry.best.qos && subscription.retainAsPublished)) {
-        entry.best = subscription;
-      }
-    }
-    for (const { best, ids } of merged.values()) {
-      this.deliverTo(message, best, cache, ids.length > 0 ? ids : undefined);
-    }
-  }
-
-  private deliverTo(message: Message, subscription: Subscription, cache: EncodeCache, ids = idsOrUndefined(subscription)): void {
-    const { session } = subscription;
-    if (subscription.noLocal && session.clientId === message.publisher) return; // [MQTT-3.8.3-3]
-    const { acl } = this.auth;
-    if (acl && !acl.canReceive({ clientId: session.clientId, username: session.username }, message.topic)) return;
-    const qos = (message.qos < subscription.qos ? message.qos : subscription.qos) as QoS;
-    const retain = subscription.retainAsPublished && message.retain;
-    session.deliver(ids ? { message, qos, retain, subscriptionIds: ids } : { message, qos, retain }, false, cache);
-  }
-
-  /** One member per message, round robin, preferring members that are online. */
-  private deliverToGroup(message: Message, group: ShareGroup): void {
-    const n = group.members.length;
-    if (n === 0) return;
-    let chosen = group.members[group.next % n];
-    for (let i = 0; i < n; i++) {
-      const candidate = group.members[(group.next + i) % n];
-      if (candidate.session.link) {
-        chosen = candidate;
-        group.next = (group.next + i) % n;
-        break;
-      }
-    }
-    group.next = (group.next + 1) % n;
-    this.deliverTo(message, chosen, []);
-  }
-
-  subscribe(subscription: Subscription): boolean {
-    const { session } = subscription;
-    const existed = this.index(subscription);
-    if (this.persistence.durable && session.persistent) {
-      this.persistence.saveSubscription(session.clientId, toStored(subscription));
-    }
-    this.events.emit('subscriptionChanged', {
-      clientId: session.clientId, filter: subscription.filter, change: 'added', qos: subscription.qos,
-    });
-    return existed;
-  }
-
-  /** Puts a subscription in its session and in the tries, replacing one with the same filter. */
-  private index(subscription: Subscription): boolean {
-    const { session } = subscription;
-    const existing = session.subscriptions.get(subscription.filter);
-    if (existing) this.removeFromTries(existing);
-    session.subscriptions.set(subscription.filter, subscription);
-    if (subscription.shareGroup !== undefined) {
-      let group = this.shareGroups.get(subscription.topicFilter, subscription.shareGroup);
-      if (!group) {
-        group = { members: [], next: 0 };
-        this.shareGroups.add(subscription.topicFilter, subscription.shareGroup, group);
-      }
-      group.members.push(subscription);
-    } else {
-      this.subscriptions.add(subscription.topicFilter, session.clientId, subscription);
-    }
-    return existing !== undefined;
-  }
-
-  unsubscribe(session: Session, filter: string): boolean {
-    const subscription = session.subscriptions.get(filter);
-    if (!subscription) return false;
-    session.subscriptions.delete(filter);
-    this.removeFromTries(subscription);
-    if (this.persistence.durable && session.persistent) this.persistence.deleteSubscription(session.clientId, filter);
-    this.events.emit('subscriptionChanged', { clientId: session.clientId, filter, change: 'removed' });
-    return true;
-  }
-
-  private removeFromTries(subscription: Subscription): void {
-    if (subscription.shareGroup === undefined) {
-      this.subscriptions.remove(subscription.topicFilter, subscription.session.clientId);
-      return;
-    }
-    const group = this.shareGroups.get(subscription.topicFilter, subscription.shareGroup);
-    if (!group) return;
-    group.members = group.members.filter((m) => m !== subscription);
-    if (group.members.length === 0) this.shareGroups.remove(subscription.topicFilter, subscription.shareGroup);
   }
 
   /** Puts back what the store kept: retained messages and persistent sessions (all offline). */
@@ -371,7 +236,7 @@ export class Broker implements BrokerCore {
     for (const stored of state.sessions) {
       const session = new Session(stored.clientId, stored.expiryInterval, this.sessionEnv);
       this.sessions.set(stored.clientId, session);
-      for (const s of stored.subscriptions) this.index(fromStored(session, s));
+      for (const s of stored.subscriptions) this.router.index(fromStored(session, s));
       for (const delivery of stored.deliveries) session.restore(delivery);
       for (const id of stored.incomingQos2) session.incomingQos2.add(id);
       // A session whose client was connected when the broker stopped went offline then.
@@ -389,7 +254,7 @@ export class Broker implements BrokerCore {
   }
 
   get subscriptionCount(): number {
-    return this.subscriptions.size + this.shareGroups.size;
+    return this.router.subscriptionCount;
   }
 }
 
@@ -398,22 +263,6 @@ function clearTimers(session: Session): void {
   session.willTimer?.cancel();
   session.expiryTimer = null;
   session.willTimer = null;
-}
-
-function idsOf(subscription: Subscription): number[] {
-  return subscription.subscriptionId !== undefined ? [subscription.subscriptionId] : [];
-}
-
-function idsOrUndefined(subscription: Subscription): number[] | undefined {
-  return subscription.subscriptionId !== undefined ? [subscription.subscriptionId] : undefined;
-}
-
-function toStored(s: Subscription): StoredSubscription {
-  const stored: StoredSubscription = {
-    filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling,
-  };
-  if (s.subscriptionId !== undefined) stored.subscriptionId = s.subscriptionId;
-  return stored;
 }
 
 function fromStored(session: Session, s: StoredSubscription): Subscription {

@@ -1,4 +1,4 @@
-// One client connection: bytes in through mqtt-packet's streaming parser, packets out through one
+// One client connection: bytes in through the framer and the broker's decoder, packets out through one
 // corked writer per tick; keep-alive and connect timeout; the MQTT 5 limits the client asked for.
 import type { Duplex } from 'node:stream';
 import { generate, type IPublishPacket, type Packet } from 'mqtt-packet';
@@ -29,7 +29,7 @@ export class Connection implements SessionLink {
   /** True once the CONNECT is accepted. */
   connected = false;
   session: Session | null = null;
-  /** Seconds, as accepted. */
+  /** Seconds, as accepted; the client must send something within 1.5 × this [MQTT-3.1.2-24]. 0: no watch. */
   keepAlive = 0;
   /** The client sent DISCONNECT (normal): no will. */
   graceful = false;
@@ -86,11 +86,6 @@ export class Connection implements SessionLink {
       this.broker.events.emit('packetIn', { connectionId: this.id, clientId: this.clientId, packet, bytes, time: Date.now() });
     }
     dispatch(this, packet, bytes);
-  }
-
-  /** The client must send something within 1.5 × keep-alive [MQTT-3.1.2-24]; 0 turns the watch off. */
-  startKeepAlive(seconds: number): void {
-    this.keepAlive = seconds;
   }
 
   /**

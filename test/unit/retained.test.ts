@@ -1,5 +1,6 @@
 // RetainedStore: one retained message per topic, found by a subscription's filter.
 import { describe, expect, it } from 'vitest';
+import { prng, randomFilter, randomTopic } from '../helpers/random-topics.js';
 import type { Message } from '../../main/broker/message.js';
 import { RetainedStore } from '../../main/broker/retained.js';
 import { topicFilterProblem, topicMatches, topicNameProblem } from '../../shared/mqtt/topic.js';
@@ -172,46 +173,6 @@ describe('RetainedStore match', () => {
     expect(new RetainedStore().all()).toEqual([]);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const LEVELS = ['a', 'b', '$x', ''];
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-
-function randomTopic(rand: () => number): string {
-  const n = 1 + Math.floor(rand() * 4);
-  return Array.from({ length: n }, () => pick(rand, LEVELS)).join('/');
-}
-
-/** A valid filter: one made of a single empty level is drawn again. */
-function randomFilter(rand: () => number): string {
-  for (;;) {
-    const filter = randomFilterOrEmpty(rand);
-    if (filter !== '') return filter;
-  }
-}
-
-function randomFilterOrEmpty(rand: () => number): string {
-  const n = 1 + Math.floor(rand() * 4);
-  const levels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    if (i === n - 1 && r < 0.2) levels.push('#');
-    else if (r < 0.45) levels.push('+');
-    else levels.push(pick(rand, LEVELS));
-  }
-  return levels.join('/');
-}
 
 describe('RetainedStore property: match agrees with topicMatches', () => {
   const SEEDS = Array.from({ length: 40 }, (_, i) => 0xca11 + i * 104729);

@@ -1,5 +1,6 @@
 // TopicTree: the subscription trie. Checked by example and against topicMatches (shared/mqtt/topic.ts).
 import { describe, expect, it } from 'vitest';
+import { prng, randomFilter, randomTopic } from '../helpers/random-topics.js';
 import { TopicTree } from '../../main/broker/topic-tree.js';
 import { topicFilterProblem, topicMatches, topicNameProblem } from '../../shared/mqtt/topic.js';
 
@@ -171,46 +172,6 @@ describe('TopicTree match', () => {
     expect(tree.match('x/y')).toEqual(['v']);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const LEVELS = ['a', 'b', '$x', ''];
-
-function randomTopic(rand: () => number): string {
-  const n = 1 + Math.floor(rand() * 4);
-  const levels = Array.from({ length: n }, () => LEVELS[Math.floor(rand() * LEVELS.length)]);
-  return levels.join('/');
-}
-
-/** A valid filter: one made of a single empty level is drawn again. */
-function randomFilter(rand: () => number): string {
-  for (;;) {
-    const filter = randomFilterOrEmpty(rand);
-    if (filter !== '') return filter;
-  }
-}
-
-function randomFilterOrEmpty(rand: () => number): string {
-  const n = 1 + Math.floor(rand() * 4);
-  const levels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    if (i === n - 1 && r < 0.2) levels.push('#');
-    else if (r < 0.45) levels.push('+');
-    else levels.push(LEVELS[Math.floor(rand() * LEVELS.length)]);
-  }
-  return levels.join('/');
-}
 
 describe('TopicTree property: match agrees with topicMatches', () => {
   const SEEDS = Array.from({ length: 40 }, (_, i) => 0x5eed + i * 7919);

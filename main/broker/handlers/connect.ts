@@ -57,7 +57,7 @@ export function handleConnect(connection: Connection, packet: IConnectPacket): v
   const expiry = v5 ? properties.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
   const { session, present } = broker.openSession(connection, cleanStart, expiry);
   session.will = will;
-  connection.startKeepAlive(serverKeepAlive);
+  connection.keepAlive = serverKeepAlive;
   const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present };
   if (v5) {
     connack.reasonCode = ReasonCode.Success;
