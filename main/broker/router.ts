@@ -56,11 +56,10 @@ export class Router {
     // A copy, so the store does not pin the whole socket chunk the payload was sliced from. (The message
     // is shared by its deliveries; they may as well share the copy.)
     message.payload = Buffer.from(message.payload);
-    const stored = message;
-    this.retained.set(stored);
-    if (durable) this.env.persistence.setRetained(stored);
+    this.retained.set(message);
+    if (durable) this.env.persistence.setRetained(message);
     if (this.env.events.listenerCount('retainedChanged') > 0) {
-      this.env.events.emit('retainedChanged', { topic: message.topic, change: 'set', message: stored });
+      this.env.events.emit('retainedChanged', { topic: message.topic, change: 'set', message });
     }
   }
 
