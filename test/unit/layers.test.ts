@@ -1,0 +1,73 @@
+// The import table of ARCHITECTURE.md, checked on every test run: which folder may import what, and no
+// import cycles. (Type-only imports count too: they still tie the layers together.)
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(ts|svelte)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+    .map((e) => relative(root, join(e.parentPath, e.name)));
+}
+
+const files = [...sourceFiles('main'), ...sourceFiles('shared')];
+
+/** Every module specifier a file imports, with relative ones resolved to repository paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const specifiers = [...text.matchAll(/^\s*(?:import|export)\s(?:[^'"]*?from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  return specifiers.map((s) => (s.startsWith('.') ? relative(root, resolve(root, dirname(file), s)).replace(/\.js$/, '.ts') : s));
+}
+
+/** Folder → what it must not import (prefixes of repository paths or package names). */
+const forbidden: Record<string, string[]> = {
+  'shared/': ['main/', 'renderer/', 'node:', 'electron', 'svelte', 'mqtt', 'better-sqlite3', 'ws'],
+  'main/broker/': ['main/store/', 'main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron', 'better-sqlite3'],
+  'main/store/': ['main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/cli/': ['main/electron/', 'electron'],
+};
+
+describe('layers (ARCHITECTURE.md import table)', () => {
+  for (const [folder, banned] of Object.entries(forbidden)) {
+    it(`${folder} imports none of ${banned.join(', ')}`, () => {
+      // 'mqtt' bans 'mqtt' and 'mqtt/…', not 'mqtt-packet'; 'node:' and 'main/x/' are prefixes.
+      const hits = (i: string, b: string) => i === b || i.startsWith(/[/:]$/.test(b) ? b : `${b}/`);
+      const offending = files.filter((f) => f.startsWith(folder))
+        .flatMap((f) => importsOf(f).filter((i) => banned.some((b) => hits(i, b))).map((i) => `${f} → ${i}`));
+      expect(offending).toEqual([]);
+    });
+  }
+
+  it('main/store/ uses only types from main/broker/', () => {
+    const offending = files.filter((f) => f.startsWith('main/store/')).flatMap((f) => {
+      const text = readFileSync(join(root, f), 'utf8');
+      return [...text.matchAll(/^import\s+(?!type\b)[^'"]*from\s+['"](\.\.\/broker\/[^'"]+)['"]/gm)].map((m) => `${f} → ${m[1]}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
+  it('has no import cycles between modules, except type-only ones', () => {
+    const valueImports = new Map(files.map((f) => {
+      const text = readFileSync(join(root, f), 'utf8');
+      const deps = [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)]
+        .map((m) => relative(root, resolve(root, dirname(f), m[1])).replace(/\.js$/, '.ts'));
+      return [f, deps];
+    }));
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (f: string, path: string[]) => {
+      if (state.get(f) === 'done') return;
+      if (state.get(f) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(f)), f].join(' → '));
+        return;
+      }
+      state.set(f, 'visiting');
+      for (const d of valueImports.get(f) ?? []) visit(d, [...path, f]);
+      state.set(f, 'done');
+    };
+    for (const f of files) visit(f, []);
+    expect(cycles).toEqual([]);
+  });
+});
