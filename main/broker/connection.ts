@@ -5,7 +5,7 @@ import { generate, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { ReasonCode } from '../../shared/mqtt/reason-codes.js';
 import type { BrokerCore } from './context.js';
 import { dispatch, failConnection } from './dispatch.js';
-import { encodeAck, encodePublish, frameBytes, frameLength, type Frame } from './encode.js';
+import { encodeAck, encodeConnack, encodePublish, frameBytes, frameLength, type Frame } from './encode.js';
 import { BrokerError } from './errors.js';
 import { PacketFramer } from './framer.js';
 import { generateWithUserProperties } from './publish-properties.js';
@@ -108,7 +108,11 @@ export class Connection implements SessionLink {
 
   write(packet: Packet): void {
     if (this.ending) return;
-    this.writeFrame(generate(packet, { protocolVersion: this.protocolVersion }), packet);
+    // mqtt-packet's encoder makes many small buffers: a 3.1.1 CONNACK, sent to every client, is made here.
+    const frame = packet.cmd === 'connack' && this.protocolVersion !== 5
+      ? encodeConnack(packet.sessionPresent, packet.returnCode ?? 0)
+      : generate(packet, { protocolVersion: this.protocolVersion });
+    this.writeFrame(frame, packet);
   }
 
   /** Writes encoded bytes; `packet` (or a function making it) feeds the packetOut event. */

@@ -26,6 +26,11 @@ export function encodeAck(firstByte: number, packetId: number): Buffer {
   return Buffer.from([firstByte, 2, packetId >> 8, packetId & 0xff]);
 }
 
+/** A 3.1.1 CONNACK. */
+export function encodeConnack(sessionPresent: boolean, returnCode: number): Buffer {
+  return Buffer.from([0x20, 2, sessionPresent ? 1 : 0, returnCode]);
+}
+
 /** A PUBLISH with no properties (3.1.1, or 5 with an empty property section). */
 export function encodePublish(
   topic: string, payload: Buffer, qos: number, retain: boolean, dup: boolean, packetId: number, v5: boolean,

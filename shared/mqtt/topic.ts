@@ -1,8 +1,6 @@
 // Topic names and topic filters, as MQTT 3.1.1 §4.7 and MQTT 5.0 §4.7 define them.
 // Pure functions shared by the broker, the named clients, the UI and the tests.
 
-export const MAX_TOPIC_BYTES = 65535;
-
 /** Why a topic name or filter is invalid, or null when it is valid. */
 export type TopicProblem = string | null;
 
