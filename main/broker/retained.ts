@@ -1,91 +1,64 @@
-// Retained messages: one per topic, in a trie of their own (Mosquitto keeps subscriptions and retained
-// messages in two tries too), so a new subscription's filter can be matched against stored topics.
+// Retained messages: one per topic. A Map holds them, so storing one (most often a new value for a topic
+// already there) costs one Map set. Wildcard filters need a trie of the topics (Mosquitto keeps one
+// apart from its subscriptions too): it is built at the first wildcard lookup and kept up to date after.
 import type { Message } from './message.js';
 
 class Node {
   /** Null until the first child: most nodes are leaves, and an empty Map costs ~200 bytes. */
   children: Map<string, Node> | null = null;
-  message: Message | null = null;
+  /** The full topic when a retained message ends at this node. */
+  topic: string | null = null;
 }
 
-const newNode = (): Node => new Node();
+/** A trie of topic names that answers "which topics match this filter". */
+class TopicIndex {
+  private readonly root = new Node();
 
-export class RetainedStore {
-  private readonly root = newNode();
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
-
-  get(topic: string): Message | undefined {
-    let node: Node | undefined = this.root;
-    for (const level of topic.split('/')) {
-      node = node.children?.get(level);
-      if (!node) return undefined;
-    }
-    return node.message ?? undefined;
-  }
-
-  set(message: Message): void {
-    const { topic } = message;
+  add(topic: string): void {
     let node = this.root;
-    // Level by level without split(): this runs for every retained publish.
+    // Level by level without split(): this runs for every new retained topic.
     for (let start = 0; start <= topic.length;) {
       let end = topic.indexOf('/', start);
       if (end === -1) end = topic.length;
       const level = topic.slice(start, end);
       node.children ??= new Map();
       let child = node.children.get(level);
-      if (!child) node.children.set(level, (child = newNode()));
+      if (!child) node.children.set(level, (child = new Node()));
       node = child;
       start = end + 1;
     }
-    if (!node.message) this.count++;
-    node.message = message;
+    node.topic = topic;
   }
 
-  /** True when a message was stored for this topic. */
-  delete(topic: string): boolean {
+  remove(topic: string): void {
     const levels = topic.split('/');
     const path: Node[] = [this.root];
     for (const level of levels) {
       const child = path[path.length - 1].children?.get(level);
-      if (!child) return false;
+      if (!child) return;
       path.push(child);
     }
-    if (!path[path.length - 1].message) return false;
-    path[path.length - 1].message = null;
-    this.count--;
-    for (let i = levels.length; i > 0 && !path[i].children?.size && !path[i].message; i--) {
+    path[path.length - 1].topic = null;
+    for (let i = levels.length; i > 0 && !path[i].children?.size && !path[i].topic; i--) {
       path[i - 1].children!.delete(levels[i - 1]);
     }
-    return true;
   }
 
-  /** Every retained message whose topic matches `filter` (a valid, non-shared filter). */
-  match(filter: string): Message[] {
-    const out: Message[] = [];
+  match(filter: string): string[] {
+    const out: string[] = [];
     this.walk(this.root, filter.split('/'), 0, out);
     return out;
   }
 
-  /** Every retained message, in no particular order. */
-  all(): Message[] {
-    const out: Message[] = [];
-    this.collect(this.root, out, false);
-    return out;
-  }
-
-  private walk(node: Node, levels: string[], i: number, out: Message[]): void {
+  private walk(node: Node, levels: string[], i: number, out: string[]): void {
     if (i === levels.length) {
-      if (node.message) out.push(node.message);
+      if (node.topic !== null) out.push(node.topic);
       return;
     }
     const level = levels[i];
     if (level === '#') {
       // '#' matches the parent level too; at the first level it skips '$' topics [MQTT-4.7.2-1].
-      if (node.message && i > 0) out.push(node.message);
+      if (node.topic !== null && i > 0) out.push(node.topic);
       this.collect(node, out, i === 0);
     } else if (level === '+') {
       if (!node.children) return;
@@ -99,12 +72,56 @@ export class RetainedStore {
     }
   }
 
-  private collect(node: Node, out: Message[], skipDollar: boolean): void {
+  private collect(node: Node, out: string[], skipDollar: boolean): void {
     if (!node.children) return;
     for (const [name, child] of node.children) {
       if (skipDollar && name.startsWith('$')) continue;
-      if (child.message) out.push(child.message);
+      if (child.topic !== null) out.push(child.topic);
       this.collect(child, out, false);
     }
+  }
+}
+
+export class RetainedStore {
+  private readonly byTopic = new Map<string, Message>();
+  private index: TopicIndex | null = null;
+
+  get size(): number {
+    return this.byTopic.size;
+  }
+
+  get(topic: string): Message | undefined {
+    return this.byTopic.get(topic);
+  }
+
+  set(message: Message): void {
+    const isNew = !this.byTopic.has(message.topic);
+    this.byTopic.set(message.topic, message);
+    if (isNew) this.index?.add(message.topic);
+  }
+
+  /** True when a message was stored for this topic. */
+  delete(topic: string): boolean {
+    if (!this.byTopic.delete(topic)) return false;
+    this.index?.remove(topic);
+    return true;
+  }
+
+  /** Every retained message whose topic matches `filter` (a valid, non-shared filter). */
+  match(filter: string): Message[] {
+    if (!filter.includes('+') && !filter.includes('#')) {
+      const message = this.byTopic.get(filter);
+      return message ? [message] : [];
+    }
+    if (!this.index) {
+      this.index = new TopicIndex();
+      for (const topic of this.byTopic.keys()) this.index.add(topic);
+    }
+    return this.index.match(filter).map((topic) => this.byTopic.get(topic)!);
+  }
+
+  /** Every retained message, in the order first stored. */
+  all(): Message[] {
+    return [...this.byTopic.values()];
   }
 }

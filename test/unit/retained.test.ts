@@ -74,8 +74,9 @@ describe('RetainedStore set / get / delete', () => {
 
   it('prunes on delete and can store the topic again', () => {
     const store = storeWith('a/b/c/d');
+    store.match('#'); // builds the wildcard index
     expect(store.delete('a/b/c/d')).toBe(true);
-    expect((store as unknown as { root: { children: Map<string, unknown> } }).root.children.size).toBe(0);
+    expect((store as unknown as { index: { root: { children: Map<string, unknown> } } }).index.root.children.size).toBe(0);
     expect(store.match('#')).toEqual([]);
     expect(store.all()).toEqual([]);
     store.set(msg('a/b/c/d'));
