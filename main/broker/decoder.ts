@@ -3,6 +3,7 @@
 // every connection of a broker: a parser fed whole packets keeps no state between them, and sharing it
 // saves each idle connection a parser with its buffer list (about a kilobyte).
 import { parser as createParser, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { bodyStart } from './varint.js';
 
 const ACKS = ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const;
 
@@ -48,9 +49,7 @@ export class PacketDecoder {
  * null to leave the packet to mqtt-packet (properties, or anything out of bounds, which it reports).
  */
 function decodePlainPublish(bytes: Buffer, v5: boolean): IPublishPacket | null {
-  let at = 1;
-  while (bytes[at] & 0x80) at++;
-  at++;
+  const at = bodyStart(bytes);
   const length = bytes.length - at;
   const qos = (bytes[0] >> 1) & 3;
   if (at + 2 > bytes.length) return null;

@@ -3,6 +3,7 @@
 // its header as a second buffer.
 
 import { writeToStream } from 'mqtt-packet';
+import { varintSize, writeVarint } from './varint.js';
 
 // mqtt-packet otherwise keeps 65,536 two-byte buffers (about 6 MB) to encode numbers with; the broker
 // encodes its hot packets itself and the rest are few.
@@ -38,18 +39,11 @@ export function encodePublish(
   const topicLength = Buffer.byteLength(topic);
   const variable = 2 + topicLength + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0);
   const remaining = variable + payload.length;
-  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
-  const headerLength = 1 + lengthBytes + variable;
+  const headerLength = 1 + varintSize(remaining) + variable;
   const copy = payload.length <= COPY_LIMIT;
   const out = Buffer.allocUnsafe(copy ? headerLength + payload.length : headerLength);
   out[0] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0);
-  let at = 1;
-  for (let left = remaining; ; ) {
-    const byte = left % 128;
-    left = Math.floor(left / 128);
-    out[at++] = left > 0 ? byte | 0x80 : byte;
-    if (left === 0) break;
-  }
+  let at = writeVarint(out, 1, remaining);
   out.writeUInt16BE(topicLength, at);
   at += 2 + out.write(topic, at + 2, 'utf8');
   if (qos > 0) at = out.writeUInt16BE(packetId, at);

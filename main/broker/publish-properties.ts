@@ -3,6 +3,7 @@
 // name repeats between others (a, b, a) or names are numbers; that order must be kept [MQTT-3.3.2-18].
 // So the broker checks a client's PUBLISH properties from its bytes, and writes ordered pairs back.
 import { generate, type IPublishPacket, type UserProperties } from 'mqtt-packet';
+import { readVarint, varint } from './varint.js';
 
 export type UserPropertyPairs = Array<[string, string]>;
 
@@ -26,18 +27,6 @@ const PROPERTIES: Record<number, { size: number; inPublish: boolean }> = {
   0x29: { size: 1, inPublish: false }, 0x2a: { size: 1, inPublish: false },
 };
 const USER_PROPERTY = 0x26;
-
-function readVarint(bytes: Buffer, at: number): { value: number; size: number } {
-  let value = 0;
-  let size = 0;
-  let byte: number;
-  do {
-    byte = bytes[at + size];
-    value += (byte & 0x7f) * 128 ** size;
-    size++;
-  } while (byte & 0x80 && size < 4);
-  return { value, size };
-}
 
 /** Where the properties of the PUBLISH packet in `bytes` start and end. */
 function propertiesSpan(bytes: Buffer) {
@@ -92,17 +81,6 @@ export function scanPublishProperties(publishBytes: Buffer): PublishPropertyScan
   }
   if (at !== end) return { problem: { reasonCode: 0x81, message: 'a property runs past the property length' }, pairs };
   return { pairs };
-}
-
-function varint(value: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return Buffer.from(out);
 }
 
 function utf8(s: string): Buffer[] {

@@ -1,6 +1,7 @@
 // Checks shared by the packet handlers; each failure is a BrokerError with the reason code to send.
 import { ReasonCode } from '../../../shared/mqtt/reason-codes.js';
 import { BrokerError } from '../errors.js';
+import { bodyStart, readVarint } from '../varint.js';
 
 /** Deeper topics are refused: the tries walk them level by level. */
 export const MAX_TOPIC_LEVELS = 1024;
@@ -47,13 +48,6 @@ export function checkTopicName(topic: string, publishBytes: Buffer): void {
   if (tooDeep(topic)) throw new BrokerError(ReasonCode.TopicNameInvalid, `topic has more than ${MAX_TOPIC_LEVELS} levels`);
 }
 
-/** Offset of the variable header: after the type byte and the remaining length. */
-function bodyStart(bytes: Buffer): number {
-  let at = 1;
-  while (bytes[at] & 0x80) at++;
-  return at + 1;
-}
-
 function rawPublishTopic(bytes: Buffer): Buffer {
   const at = bodyStart(bytes);
   return bytes.subarray(at + 2, at + 2 + bytes.readUInt16BE(at));
@@ -63,15 +57,8 @@ function rawPublishTopic(bytes: Buffer): Buffer {
 export function rawFilters(bytes: Buffer, v5: boolean, withOptions: boolean): Buffer[] {
   let at = bodyStart(bytes) + 2;
   if (v5) {
-    let length = 0;
-    let shift = 1;
-    let byte: number;
-    do {
-      byte = bytes[at++];
-      length += (byte & 0x7f) * shift;
-      shift *= 128;
-    } while (byte & 0x80);
-    at += length;
+    const properties = readVarint(bytes, at);
+    at += properties.size + properties.value;
   }
   const filters: Buffer[] = [];
   while (at + 2 <= bytes.length) {
