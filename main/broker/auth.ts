@@ -24,6 +24,8 @@ export interface Auth {
     canSubscribe(subject: Subject, filter: string): boolean;
     canReceive(subject: Subject, topic: string): boolean;
   } | null;
+  /** What is configured, for status displays. */
+  readonly summary?: { passwordFile: boolean; aclFile: boolean; anonymous: AnonymousPolicy };
 }
 
 export type AnonymousPolicy = 'always' | 'never' | 'loopback';
@@ -52,5 +54,6 @@ export function createAuth(options: AuthOptions = {}): Auth {
       return passwordFile.verify(username, password ?? Buffer.alloc(0)) ? 'ok' : 'bad credentials';
     },
     acl: aclFile ?? null,
+    summary: { passwordFile: passwordFile !== undefined, aclFile: aclFile !== undefined, anonymous },
   };
 }

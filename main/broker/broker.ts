@@ -124,6 +124,7 @@ export class Broker implements BrokerCore {
       this.sessions.set(clientId, session);
     }
     session.username = connection.username;
+    session.offlineSince = null;
     if (this.persistence.durable) {
       if (session.persistent) this.persistence.saveSession(clientId, expiryInterval, null);
       else if (present) this.persistence.deleteSession(clientId);
@@ -168,6 +169,7 @@ export class Broker implements BrokerCore {
   }
 
   private goOffline(session: Session, since: number): void {
+    session.offlineSince = since;
     if (this.persistence.durable) this.persistence.saveSession(session.clientId, session.expiryInterval, since);
     if (session.expiryInterval !== NEVER_EXPIRES && !this.closing) {
       const left = session.expiryInterval * 1000 - (Date.now() - since);
@@ -251,6 +253,15 @@ export class Broker implements BrokerCore {
 
   getSession(clientId: string): Session | undefined {
     return this.sessions.get(clientId);
+  }
+
+  allSessions(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  /** Removes a retained message without publishing anything (the workbench's "delete"). */
+  clearRetained(topic: string): boolean {
+    return this.router.clearRetained(topic);
   }
 
   get subscriptionCount(): number {

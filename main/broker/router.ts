@@ -44,13 +44,19 @@ export class Router {
     }
   }
 
+  /** True when there was a retained message for the topic. */
+  clearRetained(topic: string): boolean {
+    if (!this.retained.delete(topic)) return false;
+    if (this.env.persistence.durable && !topic.startsWith('$SYS/')) this.env.persistence.deleteRetained(topic);
+    this.env.events.emit('retainedChanged', { topic, change: 'cleared' });
+    return true;
+  }
+
   private storeRetained(message: Message): void {
     const durable = this.env.persistence.durable && !message.topic.startsWith('$SYS/');
     if (message.payload.length === 0) {
       // An empty retained message clears the topic and is not stored [MQTT-3.3.1-10/11].
-      if (!this.retained.delete(message.topic)) return;
-      if (durable) this.env.persistence.deleteRetained(message.topic);
-      this.env.events.emit('retainedChanged', { topic: message.topic, change: 'cleared' });
+      this.clearRetained(message.topic);
       return;
     }
     // A copy, so the store does not pin the whole socket chunk the payload was sliced from. (The message

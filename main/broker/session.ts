@@ -53,6 +53,8 @@ export class Session {
   expiryTimer: Timer | null = null;
   /** The user name of the connection that opened it, for ACL checks on delivery. */
   username: string | undefined;
+  /** Epoch ms when its last connection ended; null while connected. */
+  offlineSince: number | null = null;
   /** Stamp used by the broker to find a session matched twice by one publish. */
   routeStamp = 0;
   private queue = new Fifo<StoredDelivery>();
