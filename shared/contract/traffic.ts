@@ -40,10 +40,11 @@ export interface TrafficRecord {
 
 export const TrafficQuery = z.object({
   side: z.enum(['broker', 'client']).optional(),
-  /** Connection or named-client names; any of them. */
+  /** Connection or named-client names; any of them (an empty list matches nothing). */
   connections: z.array(z.string()).max(100).optional(),
   /** Records whose topic matches this MQTT filter (wildcards allowed). */
   topic: TopicFilter.optional(),
+  /** Any of these packet types (an empty list matches nothing). */
   types: z.array(z.enum(PACKET_TYPES)).optional(),
   fromUs: z.number().int().optional(),
   toUs: z.number().int().optional(),
@@ -59,7 +60,8 @@ export type TrafficQueryInput = z.input<typeof TrafficQuery>;
 
 export interface TrafficPage {
   records: TrafficRecord[];
-  /** Pass as `cursor` for the next page; null when there is none. */
+  /** Pass as `cursor` for the next page; null when there is none. A page may hold fewer than `limit`
+   *  records (pages are capped at 32 MiB of payload) and still have a next: rely on this, not the count. */
   next: number | null;
 }
 
@@ -73,4 +75,6 @@ export interface TrafficStats {
   /** Records written since start and records pruned to stay in budget. */
   written: number;
   pruned: number;
+  /** Records that could not be written (disk full, I/O error) since start. */
+  lost: number;
 }
