@@ -2,6 +2,7 @@
 // and exit with code 2.
 import { Command, CommanderError } from 'commander';
 import { brokerCommand } from './broker-command.js';
+import { serveCommand } from './serve-command.js';
 
 export const EXIT_USAGE = 2;
 
@@ -11,7 +12,8 @@ export async function main(argv: string[]): Promise<void> {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .addCommand(brokerCommand().exitOverride());
+    .addCommand(brokerCommand().exitOverride())
+    .addCommand(serveCommand().exitOverride());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -86,7 +86,11 @@ export interface ClientInfo {
 
 // Command inputs
 export const ClientRef = z.object({ name: ClientName });
-export const ClientUpdateInput = z.object({ name: ClientName, profile: ClientProfileInput.partial() });
+/** The fields to change, no defaults: a field left out keeps its saved value. */
+const ClientProfilePatch = z.object(Object.fromEntries(
+  Object.entries(ClientProfileInput.shape).map(([key, schema]) => [key, withoutDefault(schema).optional()]),
+) as { [K in keyof typeof ClientProfileInput.shape]: z.ZodOptional<z.ZodType<ClientProfile[K]>> });
+export const ClientUpdateInput = z.object({ name: ClientName, profile: ClientProfilePatch });
 export const ClientCloneInput = z.object({ name: ClientName, newName: ClientName.optional() });
 
 export const PublishInput = z.object({
@@ -118,7 +122,16 @@ export interface PublishResult {
   reasonCode?: number;
 }
 
+export interface UnsubscribeResult {
+  /** MQTT 5 UNSUBACK reason codes (empty for 3.1.1, which has none). */
+  reasonCodes: number[];
+}
+
 export interface SubscribeResult {
   /** Granted QoS or failure code (0x80 / MQTT 5 reason code) per filter. */
   granted: number[];
+}
+
+function withoutDefault(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodDefault ? (schema.removeDefault() as z.ZodType) : schema;
 }

@@ -7,7 +7,7 @@ import {
 } from './broker.js';
 import {
   ClientCloneInput, ClientProfileInput, ClientRef, ClientUpdateInput, PublishInput, SubscribeInput, UnsubscribeInput,
-  type ClientInfo, type PublishResult, type SubscribeResult,
+  type ClientInfo, type PublishResult, type SubscribeResult, type UnsubscribeResult,
 } from './clients.js';
 import { TrafficQuery, type TrafficPage, type TrafficStats } from './traffic.js';
 
@@ -37,7 +37,7 @@ export const commands = {
   'clients.disconnect': command<ClientInfo>()(ClientRef),
   'clients.publish': command<PublishResult>()(PublishInput),
   'clients.subscribe': command<SubscribeResult>()(SubscribeInput),
-  'clients.unsubscribe': command<{ unsubscribed: true }>()(UnsubscribeInput),
+  'clients.unsubscribe': command<UnsubscribeResult>()(UnsubscribeInput),
   'traffic.query': command<TrafficPage>()(TrafficQuery),
   'traffic.stats': command<TrafficStats>()(Empty),
   'traffic.clear': command<{ cleared: number }>()(Empty),

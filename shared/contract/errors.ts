@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'not-connected', // the named client is not connected
   'mqtt-error', // the broker refused or the connection failed (message says why, with the reason code)
   'io-error', // a file could not be read, the store could not write
+  'forbidden', // the caller may not use the API (untrusted frame, missing token)
   'internal',
 ] as const;
 export type WorkbenchErrorCode = (typeof ERROR_CODES)[number];

@@ -26,6 +26,10 @@ const forbidden: Record<string, string[]> = {
   'shared/': ['main/', 'renderer/', 'node:', 'electron', 'svelte', 'mqtt', 'better-sqlite3', 'ws'],
   'main/broker/': ['main/store/', 'main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron', 'better-sqlite3'],
   'main/store/': ['main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/clients/': ['main/broker/', 'main/store/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/tap/': ['main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/workbench/': ['main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/transport/': ['main/broker/', 'main/clients/', 'main/store/', 'main/tap/', 'main/cli/', 'main/electron/', 'electron'],
   'main/cli/': ['main/electron/', 'electron'],
 };
 
@@ -44,6 +48,15 @@ describe('layers (ARCHITECTURE.md import table)', () => {
     const offending = files.filter((f) => f.startsWith('main/store/')).flatMap((f) => {
       const text = readFileSync(join(root, f), 'utf8');
       return [...text.matchAll(/^import\s+(?!type\b)[^'"]*from\s+['"](\.\.\/broker\/[^'"]+)['"]/gm)].map((m) => `${f} → ${m[1]}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
+  it('main/tap/ uses only types from main/broker/, and only its events', () => {
+    const offending = files.filter((f) => f.startsWith('main/tap/')).flatMap((f) => {
+      const text = readFileSync(join(root, f), 'utf8');
+      return [...text.matchAll(/^import\s+(type\s+)?[^'"]*from\s+['"](\.\.\/broker\/[^'"]+)['"]/gm)]
+        .filter((m) => !m[1] || m[2] !== '../broker/events.js').map((m) => `${f} → ${m[2]}`);
     });
     expect(offending).toEqual([]);
   });
