@@ -4,12 +4,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { addBrokerFlags, brokerOptions, stopOnSignals, type BrokerFlags } from './broker-flags.js';
-import { port } from './options.js';
+import { integer, port } from './options.js';
 
 interface ServeFlags extends BrokerFlags {
-  uiHost: string;
+  uiHost?: string;
   uiPort: number;
   token?: string;
+  trafficPayloadCap: number;
+  trafficBudget?: number;
 }
 
 /** Where the renderer's build lands (out/renderer next to out/main). */
@@ -19,9 +21,11 @@ export function serveCommand(): Command {
   return addBrokerFlags(
     new Command('serve')
       .description('run broker, named clients and store headless, and serve the UI and its API over HTTP/WebSocket')
-      .option('--ui-host <address>', 'address the UI and API listen on; anything but loopback requires a token', '127.0.0.1')
+      .option('--ui-host <address>', 'address the UI and API listen on (default: --host); anything but loopback requires a token')
       .option('--ui-port <port>', 'port of the UI and API (0 picks a free one)', port, 8080)
-      .option('--token <token>', 'the token browsers must present off loopback (default: a random one, printed)'),
+      .option('--token <token>', 'the token browsers must present off loopback (default: a random one, printed)')
+      .option('--traffic-payload-cap <bytes>', 'payload bytes the traffic log keeps per packet (the size is always kept)', integer(0, 268_435_456), 256 * 1024)
+      .option('--traffic-budget <MiB>', 'space the traffic log may use, oldest packets go first (default: 512 with --data, 64 in memory)', integer(1, 1_048_576)),
     'keep broker state, client profiles and the traffic log in DIR (default: in memory)',
   ).action(runServe);
 }
@@ -33,20 +37,22 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const workbench = await Workbench.start({
     broker: brokerOptions(flags),
     dataDir: flags.data ?? null,
+    trafficLog: { payloadCapBytes: flags.trafficPayloadCap, budgetBytes: (flags.trafficBudget ?? (flags.data ? 512 : 64)) * 1024 * 1024 },
     onCorrupt: flags.resetCorruptDb ? 'move-aside' : 'fail',
     onMovedAside: (keptAs) => console.error(`a database was corrupt; it is kept as ${keptAs} and starts empty`),
   });
+  const uiHost = flags.uiHost ?? flags.host;
   let face;
   try {
     face = await startWebSocketFace(workbench, {
-      host: flags.uiHost,
+      host: uiHost,
       port: flags.uiPort,
-      token: tokenFor(flags.uiHost, flags.token),
+      token: tokenFor(uiHost, flags.token),
       staticDir: existsSync(RENDERER_DIR) ? RENDERER_DIR : null,
     });
   } catch (error) {
     await workbench.close();
-    throw uiListenError(error as NodeJS.ErrnoException, flags.uiHost, flags.uiPort);
+    throw uiListenError(error as NodeJS.ErrnoException, uiHost, flags.uiPort);
   }
   console.log(`mqtt-workbench serve: state ${flags.data ? `in ${flags.data}` : 'in memory'}; ${workbench.keyProvider.describe}`);
   for (const a of workbench.broker.addresses) console.log(`listening  ${a.protocol.padEnd(3)}  ${a.url}`);

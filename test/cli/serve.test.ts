@@ -77,6 +77,14 @@ describe('cli: serve', () => {
     }
   });
 
+  it('serve --help lists its flags', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    for (const flag of ['--host <address>', '--port <port>', '--ws-port <port>', '--ui-host <address>', '--ui-port <port>', '--token <token>', '--data <dir>', '--traffic-payload-cap <bytes>', '--traffic-budget <MiB>', '--password-file <file>']) {
+      expect(result.stdout, flag).toContain(flag);
+    }
+  });
+
   it('bad flags: exit 2 with a one-line reason', async () => {
     const result = await runCli(['serve', '--ui-port', 'abc']);
     expect(result.code).toBe(2);

@@ -135,6 +135,25 @@ describe('workbench: named clients over the WebSocket API', () => {
     expect(clone.profile.name).not.toBe('myClient2');
     expect(clone.state).toBe('disconnected');
   });
+
+  it('an offline persistent session: its queued messages are visible', async () => {
+    await t.api.call('clients.create', { name: 'sleeper', cleanStart: false });
+    await t.api.call('clients.connect', { name: 'sleeper' });
+    await t.api.call('clients.subscribe', { name: 'sleeper', filter: 'mail/#', qos: 1 });
+    await t.api.call('clients.disconnect', { name: 'sleeper' });
+    await t.api.call('clients.connect', { name: 'myClient1' });
+    await t.api.call('clients.publish', { name: 'myClient1', topic: 'mail/1', payload: { data: 'you have mail' }, qos: 1 });
+    const detail = await eventually(async () => {
+      const d = await t.api.call('broker.session', { clientId: 'sleeper' });
+      return d.messagesTotal === 1 && d;
+    }, 'one queued message for sleeper');
+    expect(detail.session).toMatchObject({ connected: false, persistent: true, queued: 1, inflight: 0 });
+    expect(detail.session.disconnectedAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(detail.messages).toMatchObject([{ topic: 'mail/1', qos: 1, state: 'queued', publisher: 'myClient1', payloadSize: 13 }]);
+    expect(Buffer.from(detail.messages[0]!.payload, 'base64').toString()).toBe('you have mail');
+    const sessions = await t.api.call('broker.sessions', {});
+    expect(sessions.find((x) => x.clientId === 'sleeper')).toMatchObject({ connected: false, queued: 1, subscriptions: 1 });
+  });
 });
 
 describe('workbench: a named client on an outside broker', () => {

@@ -54,6 +54,12 @@ describe('workbench: flood', () => {
     const delivered = batches.reduce((n, b) => n + b.events.filter((e) => e.type === 'packet').length + b.droppedPackets, 0);
     expect(delivered).toBeGreaterThanOrEqual(2 * sent); // every packet was either sent as an event or counted
 
+    // The live counters saw who floods and where.
+    const counters = batches.flatMap((b) => b.events).flatMap((e) => (e.type === 'counters' ? [e.counters] : []));
+    expect(counters.some((c) => (c.clients.find((x) => x.key === 'flood-pub')?.inPerS ?? 0) > 0)).toBe(true);
+    expect(counters.some((c) => (c.clients.find((x) => x.key === 'flood-sub')?.outPerS ?? 0) > 0)).toBe(true);
+    expect(counters.some((c) => (c.topics.find((x) => x.key === 'flood/#')?.inPerS ?? 0) > 0)).toBe(true);
+
     // Memory: the in-process heap (broker + workbench + this test's clients) stays under a fixed ceiling.
     expect(peakHeap - heapBefore).toBeLessThan(200 * 1024 * 1024);
 
