@@ -4,20 +4,6 @@ import type { SqliteDatabase } from './db.js';
 import { sqliteCode } from './errors.js';
 import { KEY_BYTES, type KeyProvider, decryptSecret, encryptSecret } from './secrets.js';
 
-/** What the named clients need from a profile store (main/clients declares the same shape). */
-export interface ProfileStoreLike {
-  /** In creation order; `password` is never set in what this returns. */
-  list(): ClientProfile[];
-  hasPassword(name: string): boolean;
-  /** Decrypts on demand; throws a readable Error naming the key when it cannot. */
-  password(name: string): string | undefined;
-  /** Insert or replace by name. password: undefined keeps the stored one, '' clears it, anything else is stored encrypted. */
-  save(profile: ClientProfile): void;
-  remove(name: string): void;
-  /** Keeps the password. */
-  rename(from: string, to: string): void;
-}
-
 interface ProfileRow {
   name: string;
   profile: string;
@@ -28,7 +14,7 @@ interface ProfileRow {
  * (AES-256-GCM, see secrets.ts). Only password() and saving a new password need the key, so a lost or
  * replaced key file costs the saved passwords, never the profiles.
  */
-export class ProfileStore implements ProfileStoreLike {
+export class ProfileStore {
   private readonly statements: {
     list: Statement<[], ProfileRow>;
     password: Statement<[string], Buffer | null>;

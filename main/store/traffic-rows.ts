@@ -1,30 +1,16 @@
 import type {
   PacketType,
-  TrafficDirection,
   TrafficRecord,
   TrafficSide,
 } from '../../shared/contract/traffic.js';
 
-/** One packet as the tap hands it to the log. */
-export interface TrafficEntry {
-  /** Epoch microseconds. */
-  timeUs: number;
-  side: TrafficSide;
-  direction: TrafficDirection;
-  /** Broker side: the client id (or `#<n>` before CONNECT); client side: the named client's name. */
-  connection: string;
-  type: PacketType;
-  topic: string | null;
-  qos: 0 | 1 | 2 | null;
-  retain: boolean;
-  dup: boolean;
-  packetId: number | null;
-  reasonCode: number | null;
+/** One packet as the tap hands it to the log: a TrafficRecord before it has an id, with the whole payload. */
+export type TrafficEntry = Omit<TrafficRecord, 'id' | 'fields' | 'payload' | 'payloadSize'> & {
   /** JSON-safe; stored as JSON text. */
   fields: Record<string, unknown> | null;
   /** The whole payload: the log keeps at most its payload cap of it and records the original size. */
   payload: Buffer | null;
-}
+};
 
 /** MQTT's own control packet numbers, so the codes in the file mean something outside this code too. */
 const TYPE_CODES: Record<PacketType, number> = {
