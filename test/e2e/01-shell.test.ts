@@ -22,9 +22,9 @@ describe('e2e: shell', () => {
 
   it('switches theme', async () => {
     const { page } = e;
-    const before = await page.evaluate(() => document.documentElement.dataset.theme);
+    const before = await page.locator('html').getAttribute('data-theme');
     await page.getByRole('button', { name: /Switch to (light|dark) theme/ }).click();
-    const after = await page.evaluate(() => document.documentElement.dataset.theme);
+    const after = await page.locator('html').getAttribute('data-theme');
     expect(after).not.toBe(before);
     expect(e.pageErrors).toEqual([]);
   });
