@@ -8,6 +8,7 @@ import { BrokerState } from './broker.svelte.js';
 import { ClientsState } from './clients.svelte.js';
 import { RetainedState } from './retained.svelte.js';
 import { TimelineState } from './timeline.svelte.js';
+import { TopicsState } from './topics.svelte.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost';
 
@@ -18,6 +19,7 @@ export class Workbench {
   error = $state<string | null>(null);
   readonly clients = new ClientsState(this);
   readonly timeline = new TimelineState();
+  readonly topics = new TopicsState();
   readonly retained = new RetainedState(this);
   readonly broker = new BrokerState(this);
   private api: WorkbenchClient | null = null;
@@ -51,6 +53,7 @@ export class Workbench {
 
   private apply(batch: EventBatch): void {
     this.timeline.apply(batch);
+    this.topics.packets(batch.events.flatMap((e) => (e.type === 'packet' ? [e.record] : [])));
     for (const event of batch.events) {
       switch (event.type) {
         case 'packet': this.clients.packet(event.record); break;
