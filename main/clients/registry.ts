@@ -1,7 +1,7 @@
 // The named clients: name → NamedClient, backed by a profile store. Re-emits every client's events
 // with its name, so the tap and the faces listen in one place.
 import { EventEmitter } from 'node:events';
-import type { ClientInfo, ClientProfile } from '../../shared/contract/clients.js';
+import { ClientProfileInput, type ClientInfo, type ClientProfile, type ClientProfilePatch } from '../../shared/contract/clients.js';
 import { WorkbenchError } from '../../shared/contract/errors.js';
 import type { EmbeddedTarget } from './connect-options.js';
 import type { ClientMessage, ClientPacketEvent } from './events.js';
@@ -60,13 +60,20 @@ export class ClientRegistry extends EventEmitter<ClientRegistryEvents> {
 
   /**
    * Changes a profile; it takes effect at the next connect. A new `name` renames the client;
-   * `password`: undefined keeps the stored one, '' clears it.
+   * A field set to null goes back to its default (or none); `password`: undefined keeps the stored
+   * one, '' or null forgets it.
    */
-  update(name: string, patch: Partial<ClientProfile>): NamedClient {
+  update(name: string, patch: Partial<ClientProfile> | ClientProfilePatch): NamedClient {
     const client = this.get(name);
     const newName = patch.name ?? name;
     if (newName !== name) this.assertFree(newName);
-    const profile: ClientProfile = { ...client.profile, ...patch, name: newName };
+    const merged: Record<string, unknown> = { ...client.profile, name: newName };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else if (value !== undefined) merged[key] = value;
+    }
+    // Parsed again: removed fields get their defaults back, and the whole profile is checked once more.
+    const profile: ClientProfile = { ...ClientProfileInput.parse(merged), ...(patch.password === null ? { password: '' } : {}) };
     this.persist(() => {
       if (newName !== name) this.store.rename(name, newName);
       this.store.save(profile);

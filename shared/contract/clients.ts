@@ -86,10 +86,14 @@ export interface ClientInfo {
 
 // Command inputs
 export const ClientRef = z.object({ name: ClientName });
-/** The fields to change, no defaults: a field left out keeps its saved value. */
+/**
+ * The fields to change, without defaults: a field left out keeps its saved value; null removes it (back
+ * to its default, or none; for the password: forget it). The name cannot be removed.
+ */
 const ClientProfilePatch = z.object(Object.fromEntries(
-  Object.entries(ClientProfileInput.shape).map(([key, schema]) => [key, withoutDefault(schema).optional()]),
-) as { [K in keyof typeof ClientProfileInput.shape]: z.ZodOptional<z.ZodType<ClientProfile[K]>> });
+  Object.entries(ClientProfileInput.shape).map(([key, schema]) => [key, key === 'name' ? schema.optional() : withoutDefault(schema).nullable().optional()]),
+) as { [K in keyof typeof ClientProfileInput.shape]: z.ZodOptional<z.ZodNullable<z.ZodType<ClientProfile[K]>>> });
+export type ClientProfilePatch = z.output<typeof ClientProfilePatch>;
 export const ClientUpdateInput = z.object({ name: ClientName, profile: ClientProfilePatch });
 export const ClientCloneInput = z.object({ name: ClientName, newName: ClientName.optional() });
 

@@ -130,6 +130,11 @@ describe('workbench: named clients over the WebSocket API', () => {
   it('clients.update changes only the fields given; clone copies the rest', async () => {
     const updated = await t.api.call('clients.update', { name: 'myClient2', profile: { keepAlive: 15 } });
     expect(updated.profile).toMatchObject({ name: 'myClient2', keepAlive: 15, protocolVersion: 5 });
+    const withHost = await t.api.call('clients.update', { name: 'myClient2', profile: { host: 'example.invalid', port: 1884, keepAlive: null } });
+    expect(withHost.profile).toMatchObject({ host: 'example.invalid', port: 1884, keepAlive: 60, protocolVersion: 5 });
+    const back = await t.api.call('clients.update', { name: 'myClient2', profile: { host: null, port: null, keepAlive: 15 } });
+    expect(back.profile.host).toBeUndefined();
+    expect(back.profile.port).toBeUndefined();
     const clone = await t.api.call('clients.clone', { name: 'myClient2' });
     expect(clone.profile).toMatchObject({ keepAlive: 15, protocolVersion: 5 });
     expect(clone.profile.name).not.toBe('myClient2');
