@@ -1,0 +1,117 @@
+// What the Timeline tab holds besides the packets themselves (workbench.timeline): mode, zoom, which
+// lanes and ends are shown, the packet being looked at. One per Workbench, so it survives switching tabs.
+import type { PacketType, TrafficRecord } from '../../../shared/contract/traffic.js';
+import { topicFilterProblem } from '../../../shared/mqtt/topic.js';
+import type { Workbench } from '../../lib/state/workbench.svelte.js';
+import { PACKET_TYPES, arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
+
+export const ZOOMS = [
+  { label: 'Small', row: 24, font: 10.5 },
+  { label: 'Medium', row: 30, font: 12 },
+  { label: 'Large', row: 40, font: 14 },
+] as const;
+
+const views = new WeakMap<Workbench, TimelineViewState>();
+
+export class TimelineViewState {
+  mode = $state<'diagram' | 'list'>('diagram');
+  zoom = $state(1);
+  /** Also draw the broker's record of a named client's packets (each exchange then shows twice). */
+  bothEnds = $state(false);
+  /** Lane ids not shown. */
+  hidden = $state<string[]>([]);
+  /** The packet in the detail panel (live records have no stable id: kept by reference). */
+  selected = $state.raw<TrafficRecord | null>(null);
+  topicInput = $state('');
+  readonly topicProblem = $derived(this.topicInput === '' ? null : topicFilterProblem(this.topicInput));
+
+  readonly cast = $derived.by(() => castOf(this.workbench.clients.list, this.timeline.records));
+  /** Every lane that could be shown, hidden or not (for the lanes menu). */
+  readonly allLanes = $derived(layout(this.cast, []));
+  readonly lanes = $derived(layout(this.cast, this.hidden));
+  readonly laneMap = $derived(new Map(this.lanes.map((lane) => [lane.id, lane])));
+  readonly wills = $derived(willTopics(this.timeline.records));
+  /** The packets drawn, oldest first: filtered, one end per named client's exchange unless both are asked for. */
+  readonly rows = $derived.by(() => {
+    const { cast, laneMap, bothEnds } = this;
+    return this.timeline.visible.filter((r) => (bothEnds || !isEcho(r, cast)) && laneMap.has(laneOf(r, cast)));
+  });
+  readonly selectedIndex = $derived(this.selected ? this.rows.indexOf(this.selected) : -1);
+
+  private constructor(private readonly workbench: Workbench) {}
+
+  static for(workbench: Workbench): TimelineViewState {
+    let view = views.get(workbench);
+    if (!view) views.set(workbench, (view = new TimelineViewState(workbench)));
+    return view;
+  }
+
+  get timeline() {
+    return this.workbench.timeline;
+  }
+
+  get size() {
+    return ZOOMS[this.zoom] ?? ZOOMS[1];
+  }
+
+  arrow(record: TrafficRecord): Arrow | null {
+    return arrowOf(record, this.cast, this.laneMap, this.wills);
+  }
+
+  lane(id: string): Lane | undefined {
+    return this.allLanes.find((l) => l.id === id);
+  }
+
+  toggleLane(id: string): void {
+    this.hidden = this.hidden.includes(id) ? this.hidden.filter((h) => h !== id) : [...this.hidden, id];
+  }
+
+  setTopic(text: string): void {
+    this.topicInput = text;
+    const topic = text.trim();
+    if (topic === '' || topicFilterProblem(topic) === null) this.timeline.filter = { ...this.timeline.filter, topic };
+  }
+
+  /** Whether packets of this type are shown (an empty filter shows all). */
+  showsType(type: PacketType): boolean {
+    const types = this.timeline.filter.types;
+    return types.length === 0 || types.includes(type);
+  }
+
+  toggleType(type: PacketType): void {
+    const shown = PACKET_TYPES.filter((t) => (t === type ? !this.showsType(t) : this.showsType(t)));
+    this.setTypes(shown.length === PACKET_TYPES.length ? [] : shown);
+  }
+
+  setTypes(types: PacketType[]): void {
+    this.timeline.filter = { ...this.timeline.filter, types };
+  }
+
+  get typesText(): string {
+    const types = this.timeline.filter.types;
+    if (types.length === 0) return 'all types';
+    if (types.length <= 2) return types.map((t) => t.toUpperCase()).join(', ');
+    return `${types.length} types`;
+  }
+
+  togglePause(): void {
+    this.timeline.paused = !this.timeline.paused;
+  }
+
+  clear(): void {
+    this.timeline.clear();
+    this.selected = null;
+  }
+
+  /** Keyboard moves in the rows; returns the index moved to, or null. */
+  move(key: string): number | null {
+    const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
+    const step = steps[key];
+    const last = this.rows.length - 1;
+    if (step === undefined || last < 0) return null;
+    const from = this.selectedIndex < 0 ? last + (step > 0 ? 1 : 0) : this.selectedIndex;
+    const index = Math.min(last, Math.max(0, from + step));
+    this.selected = this.rows[index] ?? null;
+    return index;
+  }
+}
