@@ -35,11 +35,21 @@ export class ClientsState {
     if (this.selected === name) this.selected = this.list[0]?.profile.name ?? null;
   }
 
-  /** Keeps the PUBLISH packets a named client received. */
-  packet(record: TrafficRecord): void {
-    if (record.side !== 'client' || record.direction !== 'in' || record.type !== 'publish') return;
-    const kept = this.messages[record.connection] ?? [];
-    const next = kept.length >= MESSAGES_PER_CLIENT ? [...kept.slice(kept.length - MESSAGES_PER_CLIENT + 1), record] : [...kept, record];
-    this.messages = { ...this.messages, [record.connection]: next };
+  /** Keeps the PUBLISH packets named clients received: one new array per client per batch, not per packet. */
+  packets(records: TrafficRecord[]): void {
+    const received = new Map<string, TrafficRecord[]>();
+    for (const r of records) {
+      if (r.side !== 'client' || r.direction !== 'in' || r.type !== 'publish') continue;
+      const list = received.get(r.connection);
+      if (list) list.push(r);
+      else received.set(r.connection, [r]);
+    }
+    if (received.size === 0) return;
+    const next = { ...this.messages };
+    for (const [name, fresh] of received) {
+      const all = (next[name] ?? []).concat(fresh);
+      next[name] = all.length > MESSAGES_PER_CLIENT ? all.slice(all.length - MESSAGES_PER_CLIENT) : all;
+    }
+    this.messages = next;
   }
 }

@@ -53,10 +53,12 @@ export class Workbench {
 
   private apply(batch: EventBatch): void {
     this.timeline.apply(batch);
-    this.topics.packets(batch.events.flatMap((e) => (e.type === 'packet' ? [e.record] : [])));
+    const packets = batch.events.flatMap((e) => (e.type === 'packet' ? [e.record] : []));
+    this.topics.packets(packets);
+    this.clients.packets(packets);
     for (const event of batch.events) {
       switch (event.type) {
-        case 'packet': this.clients.packet(event.record); break;
+        case 'packet': break; // taken above, a batch at a time
         case 'client': this.clients.upsert(event.client); break;
         case 'client-removed': this.clients.remove(event.name); break;
         case 'session': this.broker.upsertSession(event.session); break;
