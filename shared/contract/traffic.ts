@@ -1,12 +1,9 @@
 // The traffic log as the UI sees it: one record per packet, on the broker's side or a named client's.
 import { z } from 'zod';
+import { PACKET_TYPES, type PacketType } from '../mqtt/packet-types.js';
 import { TopicFilter } from './mqtt-values.js';
 
-export const PACKET_TYPES = [
-  'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback',
-  'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth',
-] as const;
-export type PacketType = (typeof PACKET_TYPES)[number];
+export { PACKET_TYPES, type PacketType } from '../mqtt/packet-types.js';
 
 /** 'broker': one of the broker's connections; 'client': one of the named clients. */
 export type TrafficSide = 'broker' | 'client';

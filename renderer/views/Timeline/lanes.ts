@@ -1,16 +1,8 @@
 // The sequence diagram's geometry and words, as pure functions: which lane a packet belongs to, which
 // way its arrow points, how it is labelled. No runes here; timeline-view.svelte.ts holds the state.
 import type { ClientInfo } from '../../../shared/contract/clients.js';
-import type { PacketType, TrafficRecord } from '../../../shared/contract/traffic.js';
+import type { TrafficRecord } from '../../../shared/contract/traffic.js';
 import { ConnackReturnCode, reasonCodeName } from '../../../shared/mqtt/reason-codes.js';
-
-// Not PACKET_TYPES from shared/contract/traffic.ts: importing a value from there bundles zod, whose
-// eval probe trips the renderer's CSP. The Record makes the compiler check that none is missing.
-const TYPES: Record<PacketType, true> = {
-  connect: true, connack: true, publish: true, puback: true, pubrec: true, pubrel: true, pubcomp: true, subscribe: true,
-  suback: true, unsubscribe: true, unsuback: true, pingreq: true, pingresp: true, disconnect: true, auth: true,
-};
-export const PACKET_TYPES = Object.keys(TYPES) as PacketType[];
 
 export const BROKER = 'broker';
 export const OUTSIDE = 'outside';

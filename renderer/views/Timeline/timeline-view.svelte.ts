@@ -3,7 +3,8 @@
 import type { PacketType, TrafficRecord } from '../../../shared/contract/traffic.js';
 import { topicFilterProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
-import { PACKET_TYPES, arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
+import { PACKET_TYPES } from '../../../shared/mqtt/packet-types.js';
+import { arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
 
 export const ZOOMS = [
   { label: 'Small', row: 24, font: 10.5 },
