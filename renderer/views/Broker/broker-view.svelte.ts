@@ -2,10 +2,10 @@
 // fresh while the tab is open (queue sizes change without a session event).
 import type { SessionDetail } from '../../../shared/contract/broker.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
+import { perWorkbench } from '../../lib/state/per-workbench.js';
 
 const REFRESH_MS = 2000;
 
-const views = new WeakMap<Workbench, BrokerViewState>();
 
 export class BrokerViewState {
   selected = $state<string | null>(null);
@@ -14,11 +14,7 @@ export class BrokerViewState {
 
   private constructor(private readonly workbench: Workbench) {}
 
-  static for(workbench: Workbench): BrokerViewState {
-    let view = views.get(workbench);
-    if (!view) views.set(workbench, (view = new BrokerViewState(workbench)));
-    return view;
-  }
+  static for = perWorkbench((workbench) => new BrokerViewState(workbench));
 
   get broker() {
     return this.workbench.broker;

@@ -5,8 +5,8 @@ import type { TrafficRecord } from '../../../shared/contract/traffic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { ClientFormState } from './client-form.svelte.js';
 import { PublishFormState } from './publish-form.svelte.js';
+import { perWorkbench } from '../../lib/state/per-workbench.js';
 
-const views = new WeakMap<Workbench, ClientsViewState>();
 
 export class ClientsViewState {
   form = $state<ClientFormState | null>(null);
@@ -18,11 +18,7 @@ export class ClientsViewState {
 
   private constructor(private readonly workbench: Workbench) {}
 
-  static for(workbench: Workbench): ClientsViewState {
-    let view = views.get(workbench);
-    if (!view) views.set(workbench, (view = new ClientsViewState(workbench)));
-    return view;
-  }
+  static for = perWorkbench((workbench) => new ClientsViewState(workbench));
 
   get clients() {
     return this.workbench.clients;

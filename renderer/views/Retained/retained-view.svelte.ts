@@ -3,6 +3,7 @@
 import type { RetainedEntry } from '../../../shared/contract/broker.js';
 import { topicNameProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
+import { perWorkbench } from '../../lib/state/per-workbench.js';
 
 const SEARCH_DELAY_MS = 200;
 /** RetainedState's page size. */
@@ -14,7 +15,6 @@ export interface PendingDelete {
   count: number;
 }
 
-const views = new WeakMap<Workbench, RetainedViewState>();
 
 export class RetainedViewState {
   selected = $state.raw<RetainedEntry | null>(null);
@@ -30,11 +30,7 @@ export class RetainedViewState {
 
   private constructor(private readonly workbench: Workbench) {}
 
-  static for(workbench: Workbench): RetainedViewState {
-    let view = views.get(workbench);
-    if (!view) views.set(workbench, (view = new RetainedViewState(workbench)));
-    return view;
-  }
+  static for = perWorkbench((workbench) => new RetainedViewState(workbench));
 
   get retained() {
     return this.workbench.retained;

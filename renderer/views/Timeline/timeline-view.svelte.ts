@@ -5,6 +5,7 @@ import { topicFilterProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { PACKET_TYPES } from '../../../shared/mqtt/packet-types.js';
 import { arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
+import { perWorkbench } from '../../lib/state/per-workbench.js';
 
 export const ZOOMS = [
   { label: 'Small', row: 24, font: 10.5 },
@@ -12,7 +13,6 @@ export const ZOOMS = [
   { label: 'Large', row: 40, font: 14 },
 ] as const;
 
-const views = new WeakMap<Workbench, TimelineViewState>();
 
 export class TimelineViewState {
   mode = $state<'diagram' | 'list'>('diagram');
@@ -41,11 +41,7 @@ export class TimelineViewState {
 
   private constructor(private readonly workbench: Workbench) {}
 
-  static for(workbench: Workbench): TimelineViewState {
-    let view = views.get(workbench);
-    if (!view) views.set(workbench, (view = new TimelineViewState(workbench)));
-    return view;
-  }
+  static for = perWorkbench((workbench) => new TimelineViewState(workbench));
 
   get timeline() {
     return this.workbench.timeline;
@@ -105,7 +101,15 @@ export class TimelineViewState {
   }
 
   /** Keyboard moves in the rows; returns the index moved to, or null. */
-  move(key: string): number | null {
+  /** Arrow keys, Page Up/Down, Home/End move the selection; the list scrolls to it. */
+  keydown(event: KeyboardEvent, scrollTo: (index: number) => void): void {
+    const index = this.move(event.key);
+    if (index === null) return;
+    event.preventDefault();
+    scrollTo(index);
+  }
+
+  private move(key: string): number | null {
     const steps: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
     const step = steps[key];
     const last = this.rows.length - 1;
