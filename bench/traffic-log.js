@@ -56,8 +56,27 @@ const topicOf = (n) => `site/line${1 + (n % 5)}/sensor${1 + (Math.floor(n / 5) %
 
 const entry = (timeUs, side, direction, connection, type, topic, qos, packetId, payload, reasonCode = null) => ({
   timeUs, side, direction, connection, type, topic, qos, retain: false, dup: false, packetId, reasonCode,
-  fields: null, payload
+  fields: null, payload, head: headOf(type, topic, qos)
 })
+
+// The bytes before the payload, as the tap keeps them: the sizes are right, the packet ids are not.
+const HEADS = new Map()
+const FIXED_HEADS = { puback: [0x40, 2, 0, 1], pingreq: [0xc0, 0], pingresp: [0xd0, 0], suback: [0x90, 3, 0, 1, 1] }
+function headOf (type, topic, qos) {
+  const key = `${type} ${topic} ${qos}`
+  let head = HEADS.get(key)
+  if (!head) {
+    const t = topic ? Buffer.from(topic) : Buffer.alloc(0)
+    const rest = type === 'publish' ? [0, t.length, ...t, ...(qos ? [0, 1] : [])]
+      : type === 'subscribe' ? [0, 1, 0, t.length, ...t, 1]
+        : FIXED_HEADS[type].slice(2)
+    const first = type === 'publish' ? 0x30 | (qos << 1) : type === 'subscribe' ? 0x82 : FIXED_HEADS[type][0]
+    // The remaining length counts the payload too (64 bytes on this workload's PUBLISH).
+    head = Buffer.from([first, rest.length + (type === 'publish' ? 64 : 0), ...rest])
+    HEADS.set(key, head)
+  }
+  return head
+}
 
 /**
  * The packets of message n, as the tap would hand them over: the QoS 1 PUBLISH in and its PUBACK,
@@ -169,7 +188,7 @@ CREATE TABLE traffic (
   id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, side INTEGER NOT NULL, direction INTEGER NOT NULL,
   connection TEXT NOT NULL, type INTEGER NOT NULL, topic TEXT, qos INTEGER, retain INTEGER NOT NULL,
   dup INTEGER NOT NULL, packet_id INTEGER, reason_code INTEGER, fields TEXT, payload BLOB,
-  payload_size INTEGER NOT NULL
+  payload_size INTEGER NOT NULL, head BLOB
 ) STRICT;`
 const TYPE = { publish: 3, puback: 4, subscribe: 8, suback: 9, pingreq: 12, pingresp: 13 }
 
@@ -178,7 +197,7 @@ function reference (file, packets) {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(REFERENCE_SCHEMA)
-  const insert = db.prepare('INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const insert = db.prepare('INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
   const rows = []
   const base = Date.now() * 1000
   for (let n = 0; rows.length < packets; n++) {
@@ -186,7 +205,7 @@ function reference (file, packets) {
     packetsOf(n, base + n * 10, out)
     for (const e of out) {
       rows.push([rows.length + 1, e.timeUs, e.side === 'broker' ? 0 : 1, e.direction === 'in' ? 0 : 1, e.connection,
-        TYPE[e.type], e.topic, e.qos, 0, 0, e.packetId, e.reasonCode, null, e.payload, e.payload ? e.payload.length : 0])
+        TYPE[e.type], e.topic, e.qos, 0, 0, e.packetId, e.reasonCode, null, e.payload, e.payload ? e.payload.length : 0, e.head])
     }
   }
   rows.length = packets

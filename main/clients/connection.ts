@@ -100,14 +100,14 @@ export class Connection {
     const { status } = this.host;
     const profile = this.profile;
     this.on('packetsend', (packet) => {
-      this.host.packet({ direction: 'out', packet, time: nowUs() });
+      this.host.packet({ direction: 'out', packet, protocolVersion: profile.protocolVersion, time: nowUs() });
       if (packet.cmd === 'publish' && !packet.dup) status.count('out');
     });
     this.on('packetreceive', (packet) => {
       if ((packet.cmd === 'puback' || packet.cmd === 'pubrec') && packet.reasonCode !== undefined && packet.messageId !== undefined) {
         this.ackCodes.set(packet.messageId, packet.reasonCode);
       }
-      this.host.packet({ direction: 'in', packet, time: nowUs() });
+      this.host.packet({ direction: 'in', packet, protocolVersion: profile.protocolVersion, time: nowUs() });
     });
     this.on('connect', (connack) => {
       const asked = profileClientId(profile);

@@ -7,6 +7,8 @@ export interface ClientPacketEvent {
   direction: 'in' | 'out';
   /** As mqtt.js sent or received it (mqtt-packet's shape). */
   packet: Packet;
+  /** The MQTT version the client speaks (to encode the packet again: mqtt.js gives no bytes). */
+  protocolVersion: number;
   /** Epoch microseconds. */
   time: number;
 }

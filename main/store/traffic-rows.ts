@@ -5,11 +5,13 @@ import type {
 } from '../../shared/contract/traffic.js';
 
 /** One packet as the tap hands it to the log: a TrafficRecord before it has an id, with the whole payload. */
-export type TrafficEntry = Omit<TrafficRecord, 'id' | 'fields' | 'payload' | 'payloadSize'> & {
+export type TrafficEntry = Omit<TrafficRecord, 'id' | 'fields' | 'payload' | 'payloadSize' | 'head'> & {
   /** JSON-safe; stored as JSON text. */
   fields: Record<string, unknown> | null;
   /** The whole payload: the log keeps at most its payload cap of it and records the original size. */
   payload: Buffer | null;
+  /** The packet's bytes up to the payload (TrafficRecord.head); may be a view into a socket chunk. */
+  head: Buffer | null;
 };
 
 /** MQTT's own control packet numbers, so the codes in the file mean something outside this code too. */
@@ -28,13 +30,14 @@ export type TrafficRow = [
   id: number, timeUs: number, side: number, direction: number, connection: string, type: number,
   topic: string | null, qos: number | null, retain: number, dup: number, packetId: number | null,
   reasonCode: number | null, fields: string | null, payload: Buffer | null, payloadSize: number,
+  head: Buffer | null,
 ];
 
-export const INSERT_SQL = 'INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const INSERT_SQL = 'INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /**
- * Turns an entry into its row right away: the payload is copied (the caller's buffer may be reused,
- * and a slice would keep a whole socket chunk alive until the flush) and cut to the cap. A value the
+ * Turns an entry into its row right away: payload and head are copied (the caller's buffer may be reused,
+ * and a slice would keep a whole socket chunk alive until the flush) and the payload is cut to the cap. A value the
  * STRICT table would refuse (a fractional time, undefined for null) would cost the whole batch, so it
  * is made fit here.
  */
@@ -58,6 +61,7 @@ export function toRow(id: number, entry: TrafficEntry, payloadCap: number): Traf
     entry.fields && hasKeys(entry.fields) ? fieldsJson(entry.fields) : null,
     stored,
     payload ? payload.length : 0,
+    entry.head ? Buffer.from(entry.head) : null,
   ];
 }
 
@@ -92,6 +96,7 @@ export interface SelectedRow {
   fields: string | null;
   payload: Buffer | null;
   payload_size: number;
+  head: Buffer | null;
 }
 
 export function toRecord(row: SelectedRow): TrafficRecord {
@@ -111,5 +116,6 @@ export function toRecord(row: SelectedRow): TrafficRecord {
     fields: row.fields === null ? {} : (JSON.parse(row.fields) as Record<string, unknown>),
     payload: row.payload === null ? null : row.payload.toString('base64'),
     payloadSize: row.payload_size,
+    head: row.head === null ? null : row.head.toString('base64'),
   };
 }

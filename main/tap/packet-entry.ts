@@ -7,7 +7,7 @@ import type { TrafficEntry } from '../store/traffic-log.js';
 const COLUMNS = new Set(['cmd', 'topic', 'payload', 'qos', 'retain', 'dup', 'messageId', 'reasonCode', 'returnCode', 'length']);
 
 export function packetEntry(
-  packet: Packet, side: TrafficSide, direction: TrafficDirection, connection: string, timeUs: number,
+  packet: Packet, side: TrafficSide, direction: TrafficDirection, connection: string, timeUs: number, head: Buffer | null,
 ): TrafficEntry {
   const p = packet as Packet & Record<string, unknown>;
   const isPublish = packet.cmd === 'publish';
@@ -25,6 +25,7 @@ export function packetEntry(
     reasonCode: reasonCodeOf(p),
     fields: fieldsOf(p),
     payload: isPublish ? toBuffer(packet.payload) : null,
+    head,
   };
 }
 

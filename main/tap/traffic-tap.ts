@@ -7,6 +7,7 @@ import type { TrafficEntry, TrafficLog } from '../store/traffic-log.js';
 import type { EventBatcher } from './batcher.js';
 import type { RateCounters } from './counters.js';
 import { nowUs, packetEntry } from './packet-entry.js';
+import { encodedHead, packetHead } from './packet-head.js';
 
 /** Payload bytes a live packet event carries; the log has the rest. */
 const LIVE_PAYLOAD_BYTES = 4096;
@@ -32,9 +33,9 @@ export class TrafficTap {
     };
   }
 
-  /** A packet a named client sent or received. */
-  clientPacket(name: string, direction: TrafficDirection, packet: Packet, timeUs = nowUs()): void {
-    this.record(packetEntry(packet, 'client', direction, name, timeUs));
+  /** A packet a named client (speaking `protocolVersion`) sent or received. */
+  clientPacket(name: string, direction: TrafficDirection, packet: Packet, protocolVersion: number, timeUs = nowUs()): void {
+    this.record(packetEntry(packet, 'client', direction, name, timeUs, encodedHead(packet, protocolVersion)));
   }
 
   detach(): void {
@@ -46,7 +47,7 @@ export class TrafficTap {
     // A CONNECT is filed under the client id it asks for, so it sits with the rest of that client's traffic.
     const connection = e.clientId || (e.packet.cmd === 'connect' && e.packet.clientId) || `#${e.connectionId}`;
     if (e.packet.cmd === 'publish') this.counters.count(connection, e.packet.topic, direction);
-    this.record(packetEntry(e.packet, 'broker', direction, connection, nowUs()));
+    this.record(packetEntry(e.packet, 'broker', direction, connection, nowUs(), packetHead(e.packet, e.bytes)));
   }
 
   private record(entry: TrafficEntry): void {
@@ -73,5 +74,6 @@ export function liveRecord(id: number, entry: TrafficEntry): TrafficRecord {
     fields: entry.fields ?? {},
     payload: entry.payload ? entry.payload.subarray(0, LIVE_PAYLOAD_BYTES).toString('base64') : null,
     payloadSize: entry.payload?.length ?? 0,
+    head: entry.head ? entry.head.toString('base64') : null,
   };
 }

@@ -141,7 +141,7 @@ export class Workbench implements WorkbenchClient {
     broker.events.on('clientDisconnected', (e) => pushSession(e.clientId));
     broker.events.on('subscriptionChanged', (e) => pushSession(e.clientId));
     broker.events.on('retainedChanged', (e) => this.batcher.push({ type: 'retained', topic: e.topic, change: e.change }));
-    clients.on('packet', (name, e) => this.tap.clientPacket(name, e.direction, e.packet, e.time));
+    clients.on('packet', (name, e) => this.tap.clientPacket(name, e.direction, e.packet, e.protocolVersion, e.time));
     clients.on('changed', (client) => this.batcher.push({ type: 'client', client }));
     clients.on('removed', (name) => this.batcher.push({ type: 'client-removed', name }));
   }

@@ -33,13 +33,13 @@ export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** Lines of `offset  hex  ascii`, 16 bytes each. */
-export function hexDump(bytes: Uint8Array): string[] {
+/** Lines of `offset  hex  ascii`, `perRow` bytes each (8 fits a narrow panel). */
+export function hexDump(bytes: Uint8Array, perRow = 16): string[] {
   const lines: string[] = [];
-  for (let offset = 0; offset < bytes.length; offset += 16) {
-    const row = bytes.subarray(offset, offset + 16);
+  for (let offset = 0; offset < bytes.length; offset += perRow) {
+    const row = bytes.subarray(offset, offset + perRow);
     const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex(row).padEnd(47)}  ${ascii}`);
+    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex(row).padEnd(perRow * 3 - 1)}  ${ascii}`);
   }
   return lines;
 }

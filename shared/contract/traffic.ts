@@ -33,6 +33,13 @@ export interface TrafficRecord {
   payload: string | null;
   /** The payload's original size in bytes. */
   payloadSize: number;
+  /**
+   * The packet's bytes up to its payload, base64 (the packet's bytes are `head` then the whole payload;
+   * packets without a payload are all head). Broker side: as they were on the wire. Client side: mqtt.js
+   * gives no bytes, so these are mqtt-packet's encoding of the packet mqtt.js sent or decoded. A CONNECT's
+   * password is left out. null when the packet could not be encoded or was logged before bytes were kept.
+   */
+  head: string | null;
 }
 
 export const TrafficQuery = z.object({

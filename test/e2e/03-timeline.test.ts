@@ -167,6 +167,11 @@ describe('e2e: timeline', () => {
     await detail.getByText('lab/q1', { exact: true }).waitFor();
     expect(await detail.getByRole('table', { name: 'Packet summary' }).textContent()).toMatch(/QoS1.*Packet id\d+/);
     expect(await detail.locator('.tree').last().textContent()).toMatch(/temperature:\s*21\.5/);
+    // Its bytes: PUBLISH QoS 1 (0x32), the remaining length, the topic's length and the topic, … the payload.
+    const dump = (await detail.getByLabel('Packet bytes').textContent()) ?? '';
+    expect(dump).toMatch(/^00000000  32 [0-9a-f]{2} 00 06 6c 61 62 2f  .{8}\n00000008  71 31 /);
+    expect(dump.replace(/^.{35}/gm, '').replace(/\n/g, '')).toContain('lab/q1');
+    await detail.getByText(/^fixed header 2 B · variable header \d+ B · payload \d+ B — /).waitFor();
 
     // A CONNECT: its decoded fields (client id, keep-alive, protocol, the will).
     await page.getByLabel('Topic filter').fill('');
@@ -191,7 +196,7 @@ describe('e2e: timeline', () => {
     expect(await row.locator('.size').textContent()).toBe('10 B');
     await row.click();
     await detail.getByRole('group', { name: 'Payload view' }).waitFor();
-    expect(await detail.locator('pre').textContent()).toBe('kept value');
+    expect(await detail.locator('.payload pre').textContent()).toBe('kept value');
     await page.getByLabel('Topic filter').fill('');
     await page.getByRole('group', { name: 'Timeline mode' }).getByRole('button', { name: 'Diagram' }).click();
     expect(e.pageErrors).toEqual([]);

@@ -15,7 +15,7 @@ export function entry(overrides: Partial<TrafficEntry> = {}): TrafficEntry {
   return {
     timeUs: 1_700_000_000_000_000, side: 'broker', direction: 'in', connection: 'c1', type: 'publish',
     topic: 'a/b', qos: 0, retain: false, dup: false, packetId: null, reasonCode: null, fields: null,
-    payload: Buffer.from('hello'), ...overrides,
+    payload: Buffer.from('hello'), head: null, ...overrides,
   };
 }
 
@@ -51,6 +51,7 @@ export function randomEntries(count: number, seed: number): TrafficEntry[] {
       reasonCode: rand() < 0.3 ? Math.floor(rand() * 256) : null,
       fields: rand() < 0.2 ? { n: i, properties: { userProperties: [['k', String(i)]] } } : null,
       payload: type === 'publish' ? Buffer.from(`payload ${i}`) : null,
+      head: rand() < 0.5 ? Buffer.from([0x30, i & 0x7f]) : null,
     });
   }
   return entries;

@@ -5,10 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteBrokerPersistence } from '../../main/store/broker-persistence.js';
 import { openDatabase } from '../../main/store/db.js';
 import { StoreError } from '../../main/store/errors.js';
-import { MIGRATIONS } from '../../main/store/migrate.js';
+import { MIGRATIONS, migrate } from '../../main/store/migrate.js';
 import { WORKBENCH_APPLICATION_ID } from '../../main/store/migrations/workbench-001-traffic-profiles.js';
 import { WORKBENCH_MIGRATIONS, openWorkbenchDatabase } from '../../main/store/workbench-db.js';
-import { tempWorkbench } from './traffic-fixtures.js';
+import { TrafficLog } from '../../main/store/traffic-log.js';
+import { TrafficQuery } from '../../shared/contract/traffic.js';
+import { entry, tempWorkbench } from './traffic-fixtures.js';
 
 let temp: ReturnType<typeof tempWorkbench>;
 beforeEach(() => {
@@ -30,11 +32,11 @@ function refusal(file: string): StoreError {
 
 describe('openWorkbenchDatabase', () => {
   it('creates the traffic and profile tables (STRICT) in WAL mode, marked as a workbench database', () => {
-    expect(WORKBENCH_MIGRATIONS.map((m) => m.version)).toStrictEqual([1]);
+    expect(WORKBENCH_MIGRATIONS.map((m) => m.version)).toStrictEqual([1, 2]);
     expect(WORKBENCH_MIGRATIONS).not.toBe(MIGRATIONS);
     temp.open().close();
     const db = openDatabase(temp.file); // the plain opener: see what is really in the file
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.pragma('application_id', { simple: true })).toBe(WORKBENCH_APPLICATION_ID);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare<[], { name: string; strict: number }>(
@@ -45,6 +47,22 @@ describe('openWorkbenchDatabase', () => {
     ]);
     db.close();
     temp.open(temp.file).close(); // opening again migrates nothing and succeeds
+  });
+
+  it('a version 1 file gets the head column; its rows stay, without bytes', () => {
+    const v1 = openDatabase(temp.file);
+    migrate(v1, WORKBENCH_MIGRATIONS.slice(0, 1));
+    v1.prepare(`INSERT INTO traffic VALUES (1, 5, 0, 0, 'c1', 3, 'a/b', 0, 0, 0, NULL, NULL, NULL, x'68', 1)`).run();
+    v1.close();
+    const log = new TrafficLog(temp.open());
+    log.append(entry({ head: Buffer.from([0x30, 8]) }));
+    log.flush();
+    const page = log.query(TrafficQuery.parse({ order: 'asc' }));
+    expect(page.records.map((r) => [r.id, r.topic, r.payload, r.head])).toStrictEqual([
+      [1, 'a/b', Buffer.from('h').toString('base64'), null],
+      [2, 'a/b', Buffer.from('hello').toString('base64'), Buffer.from([0x30, 8]).toString('base64')],
+    ]);
+    log.close();
   });
 
   it('opens :memory:', () => {

@@ -81,6 +81,17 @@ describe('workbench: named clients over the WebSocket API', () => {
     // The connection starts with CONNECT/CONNACK on both ends.
     expect(seq(b1.slice(0, 2))).toEqual(['in connect', 'out connack']);
     expect(seq(c1.slice(0, 2))).toEqual(['out connect', 'in connack']);
+
+    // Bytes: the broker's are the wire's, the named client's are mqtt-packet's encoding of what mqtt.js
+    // handled; both ends of each hop agree byte for byte.
+    const heads = (records: TrafficRecord[]) => records.map((r) => r.head);
+    expect(heads(q2(c1, c1pub))).toEqual(heads(q2(b1, b1pub)));
+    expect(heads(q2(c2, c2pub))).toEqual(heads(q2(b2, b2pub)));
+    expect(heads(c1.slice(0, 2))).toEqual(heads(b1.slice(0, 2)));
+    const id = [c1pub.packetId! >> 8, c1pub.packetId! & 0xff];
+    // PUBLISH QoS 2 (0x34), remaining length 17, topic "lab/q2", packet id; then the payload "hello 2".
+    expect(Buffer.from(c1pub.head!, 'base64')).toEqual(Buffer.from([0x34, 17, 0, 6, ...Buffer.from('lab/q2'), ...id]));
+    expect(Buffer.from(q2(b1, b1pub)[1].head!, 'base64')).toEqual(Buffer.from([0x50, 2, ...id])); // PUBREC
   });
 
   it('the retained table shows who published and when; delete one and a subtree', async () => {
