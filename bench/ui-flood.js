@@ -4,7 +4,9 @@
 // how long a click takes to show its result, and how far behind the page's frames fall.
 // Not a test: nothing fails when a number gets worse.
 //
-//   node bench/ui-flood.js [--rate 10000] [--seconds 60] [--view timeline|clients|broker]
+//   node bench/ui-flood.js [--rate 10000] [--seconds 60] [--view timeline|clients|broker] [--profile]
+//
+// --profile: record the tab's CPU profile during the flood and print where its time went.
 //
 // Needs `npm run build` (out/) and /usr/bin/chromium.
 
@@ -21,7 +23,8 @@ const { values: opt } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '60' },
-    view: { type: 'string', default: 'timeline' }
+    view: { type: 'string', default: 'timeline' },
+    profile: { type: 'boolean', default: false }
   }
 })
 const rate = Number(opt.rate)
@@ -90,6 +93,10 @@ const publisher = mqtt.connect(workbench.broker.addresses[0].url, { clientId: 'f
 await new Promise((resolve, reject) => { publisher.once('connect', resolve); publisher.once('error', reject) })
 const payload = Buffer.from(JSON.stringify({ temp: 21.5, unit: 'C' }))
 const heapStart = await heapMiB()
+if (opt.profile) {
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.start')
+}
 const samples = []
 const started = Date.now()
 let sent = 0
@@ -104,6 +111,7 @@ for (let s = 10; s <= seconds; s += 10) {
   console.log(`  ${String(s).padStart(3)} s: heap ${sample.heapMiB.toFixed(1)} MiB, tab switch round trip ${sample.clickMs.toFixed(0)} ms, sent ${sent}`)
 }
 clearInterval(timer)
+if (opt.profile) printProfile((await cdp.send('Profiler.stop')).profile)
 const gaps = (await page.evaluate('window.__gaps')).sort((a, b) => a - b)
 const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]
 console.log(`\nUI flood: ${rate} msg/s for ${seconds} s into the ${opt.view} view (${sent} messages)`)
@@ -114,3 +122,22 @@ publisher.end(true)
 await browser.close()
 await face.close()
 await workbench.close()
+
+/** The functions with the most self time, and the share of the tab's time each took. */
+function printProfile (profile) {
+  const dt = new Map()
+  profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+  const self = new Map()
+  let total = 0
+  for (const node of profile.nodes) {
+    const us = dt.get(node.id) ?? 0
+    total += us
+    const f = node.callFrame
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + us)
+  }
+  console.log('\n  tab CPU profile, self time (top 20):')
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    console.log(`  ${(100 * us / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`)
+  }
+}

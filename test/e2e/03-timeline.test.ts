@@ -202,6 +202,27 @@ describe('e2e: timeline', () => {
     expect(e.pageErrors).toEqual([]);
   });
 
+  it('keeps following the newest packet when the window gets smaller', async () => {
+    const { page } = e;
+    const list = `document.querySelector('[role=listbox][aria-label="Packets"]')`;
+    const gapBelow = async () => (await page.evaluate(`${list}.scrollHeight - ${list}.scrollTop - ${list}.clientHeight`)) as number;
+    await page.evaluate(`${list}.scrollTop = 1e9`);
+    await expect.poll(gapBelow, POLL).toBeLessThan(1);
+    await page.setViewportSize({ width: 1280, height: 500 });
+    await expect.poll(gapBelow, POLL).toBeLessThan(1);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(e.pageErrors).toEqual([]);
+  });
+
+  it('works the same after a switch to another view and back (its state outlives the view)', async () => {
+    const { page } = e;
+    await page.getByRole('tab', { name: 'Broker' }).click();
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await publish('lab/after-switch', 0, 'x');
+    await page.getByRole('listbox', { name: 'Packets' }).getByRole('option', { name: /^PUBLISH broker → myClient2 lab\/after-switch/ }).waitFor();
+    expect(e.pageErrors).toEqual([]);
+  });
+
   it('renders a realistic session for the docs', async () => {
     const { page } = e;
     await page.getByRole('button', { name: 'Clear', exact: true }).click();

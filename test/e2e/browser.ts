@@ -15,7 +15,7 @@ export interface E2E {
   face: WebSocketFace;
   browser: Browser;
   page: Page;
-  /** Browser console errors and uncaught page errors seen so far. */
+  /** Browser console errors and warnings (Svelte's runtime warnings among them) and uncaught page errors seen so far. */
   pageErrors: string[];
   close(): Promise<void>;
 }
@@ -42,7 +42,7 @@ export async function startE2E(options: WorkbenchOptions = {}): Promise<E2E> {
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
+    if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(message.text());
   });
   await page.goto(face.url);
   await page.getByText('connected', { exact: true }).waitFor();

@@ -2,7 +2,7 @@
 // fresh while the tab is open (queue sizes change without a session event).
 import type { SessionDetail } from '../../../shared/contract/broker.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
-import { perWorkbench } from '../../lib/state/per-workbench.js';
+import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 
 const REFRESH_MS = 2000;
 

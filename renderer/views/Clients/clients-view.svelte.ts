@@ -5,7 +5,7 @@ import type { TrafficRecord } from '../../../shared/contract/traffic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { ClientFormState } from './client-form.svelte.js';
 import { PublishFormState } from './publish-form.svelte.js';
-import { perWorkbench } from '../../lib/state/per-workbench.js';
+import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 
 
 export class ClientsViewState {

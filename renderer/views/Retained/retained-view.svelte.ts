@@ -3,7 +3,7 @@
 import type { RetainedEntry } from '../../../shared/contract/broker.js';
 import { topicNameProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
-import { perWorkbench } from '../../lib/state/per-workbench.js';
+import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 
 const SEARCH_DELAY_MS = 200;
 /** RetainedState's page size. */

@@ -5,7 +5,7 @@ import { topicFilterProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { PACKET_TYPES } from '../../../shared/mqtt/packet-types.js';
 import { arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
-import { perWorkbench } from '../../lib/state/per-workbench.js';
+import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 
 export const ZOOMS = [
   { label: 'Small', row: 24, font: 10.5 },
