@@ -194,7 +194,7 @@ export class Broker implements BrokerCore {
     const { acl } = this.auth;
     if (acl && !acl.canPublish({ clientId: session.clientId, username: will.username }, will.message.topic)) return;
     const now = Date.now();
-    const message: Message = { ...will.message, receivedAt: now };
+    const message: Message = { ...will.message, receivedAt: now, willOf: session.clientId };
     if (will.messageExpiryInterval !== undefined) message.expiresAt = now + will.messageExpiryInterval * 1000;
     this.route(message);
     this.events.emit('willPublished', { clientId: session.clientId, topic: message.topic });

@@ -115,15 +115,15 @@ export class Connection implements SessionLink {
     this.writeFrame(frame, packet);
   }
 
-  /** Writes encoded bytes; `packet` (or a function making it) feeds the packetOut event. */
-  private writeFrame(frame: Frame, packet: Packet | (() => Packet)): void {
+  /** Writes encoded bytes; `packet` (or a function making it) and `willOf` feed the packetOut event. */
+  private writeFrame(frame: Frame, packet: Packet | (() => Packet), willOf?: string): void {
     const { stats, events } = this.broker;
     stats.bytesSent += frameLength(frame);
     stats.packetsSent++;
     if (events.tracingPackets) {
       events.emit('packetOut', {
         connectionId: this.id, clientId: this.clientId, packet: typeof packet === 'function' ? packet() : packet,
-        bytes: frameBytes(frame), time: Date.now(),
+        bytes: frameBytes(frame), time: Date.now(), willOf,
       });
     }
     // Everything written in this tick leaves in one writev.
@@ -186,7 +186,7 @@ export class Connection implements SessionLink {
       return false;
     }
     this.broker.stats.publishSent++;
-    this.writeFrame(frame, packet ?? (() => this.publishPacket(delivery, packetId, dup)));
+    this.writeFrame(frame, packet ?? (() => this.publishPacket(delivery, packetId, dup)), message.willOf);
     return true;
   }
 

@@ -9,6 +9,8 @@ export interface PacketEvent {
   packet: Packet;
   /** The packet exactly as it was on the wire. */
   bytes: Buffer;
+  /** Out: a PUBLISH delivering the will of this client id. */
+  willOf?: string;
   /** Epoch ms. */
   time: number;
 }

@@ -21,6 +21,8 @@ export interface Message {
   publisher: string;
   /** Epoch ms when the broker received it. */
   receivedAt: number;
+  /** The client id whose will this is, when the broker published it as a will (not kept across restarts). */
+  willOf?: string;
 }
 
 /** One message on its way to one session: the QoS and retain flag it is delivered with. */

@@ -27,7 +27,7 @@ const STATEMENT_CACHE_SIZE = 100;
 // substr() of an empty BLOB is NULL, which would read back as "no payload": hence the coalesce.
 const COLUMNS =
   'id, time_us, side, direction, connection, type, topic, qos, retain, dup, packet_id, reason_code, fields, ' +
-  "CASE WHEN payload IS NULL THEN NULL ELSE coalesce(substr(payload, 1, ?), x'') END AS payload, payload_size, head";
+  "CASE WHEN payload IS NULL THEN NULL ELSE coalesce(substr(payload, 1, ?), x'') END AS payload, payload_size, head, will_of";
 
 interface Sql {
   where: string[];

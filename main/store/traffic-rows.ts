@@ -5,13 +5,14 @@ import type {
 } from '../../shared/contract/traffic.js';
 
 /** One packet as the tap hands it to the log: a TrafficRecord before it has an id, with the whole payload. */
-export type TrafficEntry = Omit<TrafficRecord, 'id' | 'fields' | 'payload' | 'payloadSize' | 'head'> & {
+export type TrafficEntry = Omit<TrafficRecord, 'id' | 'fields' | 'payload' | 'payloadSize' | 'head' | 'willOf'> & {
   /** JSON-safe; stored as JSON text. */
   fields: Record<string, unknown> | null;
   /** The whole payload: the log keeps at most its payload cap of it and records the original size. */
   payload: Buffer | null;
   /** The packet's bytes up to the payload (TrafficRecord.head); may be a view into a socket chunk. */
   head: Buffer | null;
+  willOf?: string | null;
 };
 
 /** MQTT's own control packet numbers, so the codes in the file mean something outside this code too. */
@@ -30,10 +31,10 @@ export type TrafficRow = [
   id: number, timeUs: number, side: number, direction: number, connection: string, type: number,
   topic: string | null, qos: number | null, retain: number, dup: number, packetId: number | null,
   reasonCode: number | null, fields: string | null, payload: Buffer | null, payloadSize: number,
-  head: Buffer | null,
+  head: Buffer | null, willOf: string | null,
 ];
 
-export const INSERT_SQL = 'INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const INSERT_SQL = 'INSERT INTO traffic VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /**
  * Turns an entry into its row right away: payload and head are copied (the caller's buffer may be reused,
@@ -62,6 +63,7 @@ export function toRow(id: number, entry: TrafficEntry, payloadCap: number): Traf
     stored,
     payload ? payload.length : 0,
     entry.head ? Buffer.from(entry.head) : null,
+    entry.willOf ?? null,
   ];
 }
 
@@ -97,6 +99,7 @@ export interface SelectedRow {
   payload: Buffer | null;
   payload_size: number;
   head: Buffer | null;
+  will_of: string | null;
 }
 
 export function toRecord(row: SelectedRow): TrafficRecord {
@@ -117,5 +120,6 @@ export function toRecord(row: SelectedRow): TrafficRecord {
     payload: row.payload === null ? null : row.payload.toString('base64'),
     payloadSize: row.payload_size,
     head: row.head === null ? null : row.head.toString('base64'),
+    willOf: row.will_of,
   };
 }

@@ -2,10 +2,10 @@ import { type OpenOptions, type SqliteDatabase, openDatabase } from './db.js';
 import { StoreError } from './errors.js';
 import { type Migration, migrate } from './migrate.js';
 import { WORKBENCH_APPLICATION_ID, trafficAndProfiles } from './migrations/workbench-001-traffic-profiles.js';
-import { packetHeads } from './migrations/workbench-002-packet-heads.js';
+import { packetHeadsAndWills } from './migrations/workbench-002-heads-wills.js';
 
 /** The workbench database's schema steps, oldest first (a list of its own: broker.db has MIGRATIONS). */
-export const WORKBENCH_MIGRATIONS: readonly Migration[] = [trafficAndProfiles, packetHeads];
+export const WORKBENCH_MIGRATIONS: readonly Migration[] = [trafficAndProfiles, packetHeadsAndWills];
 
 /** A WAL past this is truncated after a checkpoint, so a burst of large payloads does not leave a huge -wal behind. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;

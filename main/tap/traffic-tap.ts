@@ -47,7 +47,9 @@ export class TrafficTap {
     // A CONNECT is filed under the client id it asks for, so it sits with the rest of that client's traffic.
     const connection = e.clientId || (e.packet.cmd === 'connect' && e.packet.clientId) || `#${e.connectionId}`;
     if (e.packet.cmd === 'publish') this.counters.count(connection, e.packet.topic, direction);
-    this.record(packetEntry(e.packet, 'broker', direction, connection, nowUs(), packetHead(e.packet, e.bytes)));
+    const entry = packetEntry(e.packet, 'broker', direction, connection, nowUs(), packetHead(e.packet, e.bytes));
+    if (e.willOf !== undefined) entry.willOf = e.willOf;
+    this.record(entry);
   }
 
   private record(entry: TrafficEntry): void {
@@ -75,5 +77,6 @@ export function liveRecord(id: number, entry: TrafficEntry): TrafficRecord {
     payload: entry.payload ? entry.payload.subarray(0, LIVE_PAYLOAD_BYTES).toString('base64') : null,
     payloadSize: entry.payload?.length ?? 0,
     head: entry.head ? entry.head.toString('base64') : null,
+    willOf: entry.willOf ?? null,
   };
 }

@@ -40,6 +40,8 @@ export interface TrafficRecord {
    * password is left out. null when the packet could not be encoded or was logged before bytes were kept.
    */
   head: string | null;
+  /** Broker side, a PUBLISH out: it delivers the will of this client id. */
+  willOf: string | null;
 }
 
 export const TrafficQuery = z.object({

@@ -223,6 +223,23 @@ describe('e2e: timeline', () => {
     expect(e.pageErrors).toEqual([]);
   });
 
+  it('marks a will delivery with W and whose will it is', async () => {
+    const { page } = e;
+    const url = e.workbench.broker.addresses.find((a) => a.protocol === 'tcp')!.url;
+    const device = await connect(url, { clientId: 'sensor-43', will: { topic: 'lab/status/sensor-43', payload: Buffer.from('lost'), qos: 1, retain: false } });
+    await new Promise<void>((resolve) => device.publish('lab/status/sensor-43', 'online', { qos: 1 }, () => resolve()));
+    device.stream.destroy(); // gone without a DISCONNECT: the broker publishes its will
+    const packets = page.getByRole('listbox', { name: 'Packets' });
+    const will = packets.getByRole('option', { name: /^PUBLISH broker → myClient2 lab\/status\/sensor-43 Q1 #\d+ W$/ });
+    await will.waitFor();
+    // Only the will: the same topic's ordinary PUBLISH before it has no W.
+    await expect.poll(async () => packets.getByRole('option', { name: /^PUBLISH broker → myClient2 lab\/status\/sensor-43 / }).count(), POLL).toBe(2);
+    await will.click();
+    expect(await page.getByRole('region', { name: 'Packet', exact: true }).getByRole('table', { name: 'Packet summary' }).textContent()).toContain('Willdelivers the will of sensor-43');
+    device.end(true);
+    expect(e.pageErrors).toEqual([]);
+  });
+
   it('renders a realistic session for the docs', async () => {
     const { page } = e;
     await page.getByRole('button', { name: 'Clear', exact: true }).click();

@@ -47,7 +47,7 @@ describe('TrafficLog round trip', () => {
       entry({ timeUs: 1_700_000_000_123_456, side: 'broker', direction: 'in', connection: 'sensor-1', type: 'publish',
         topic: 'site/line3/sensor42/temp', qos: 2, retain: true, dup: true, packetId: 65535, reasonCode: null,
         fields: { properties: { contentType: 'text/plain', userProperties: [['a', 'b'], ['a', 'c']] }, nested: [1, null, 'x'] },
-        payload }),
+        payload, willOf: 'gone-1' }),
       entry({ timeUs: 1_700_000_000_200_000, side: 'client', direction: 'out', connection: 'probe', type: 'suback',
         topic: null, qos: null, retain: false, dup: false, packetId: 7, reasonCode: 0x87, fields: { granted: [0, 128] }, payload: null,
         head: Buffer.from([0x90, 0x04, 0x00, 0x07, 0x00, 0x80]) }),
@@ -65,12 +65,12 @@ describe('TrafficLog round trip', () => {
       { id: ids[0], timeUs: 1_700_000_000_123_456, side: 'broker', direction: 'in', connection: 'sensor-1', type: 'publish',
         topic: 'site/line3/sensor42/temp', qos: 2, retain: true, dup: true, packetId: 65535, reasonCode: null,
         fields: { properties: { contentType: 'text/plain', userProperties: [['a', 'b'], ['a', 'c']] }, nested: [1, null, 'x'] },
-        payload: payload.toString('base64'), payloadSize: 300, head: null },
+        payload: payload.toString('base64'), payloadSize: 300, head: null, willOf: 'gone-1' },
       { id: ids[1], timeUs: 1_700_000_000_200_000, side: 'client', direction: 'out', connection: 'probe', type: 'suback',
         topic: null, qos: null, retain: false, dup: false, packetId: 7, reasonCode: 0x87, fields: { granted: [0, 128] },
-        payload: null, payloadSize: 0, head: Buffer.from([0x90, 0x04, 0x00, 0x07, 0x00, 0x80]).toString('base64') },
+        payload: null, payloadSize: 0, head: Buffer.from([0x90, 0x04, 0x00, 0x07, 0x00, 0x80]).toString('base64'), willOf: null },
       { id: ids[2], timeUs: 1, side: 'broker', direction: 'in', connection: '#3', type: 'publish', topic: 'empty', qos: 0,
-        retain: false, dup: false, packetId: null, reasonCode: null, fields: {}, payload: '', payloadSize: 0, head: null },
+        retain: false, dup: false, packetId: null, reasonCode: null, fields: {}, payload: '', payloadSize: 0, head: null, willOf: null },
     ]);
     expect(Buffer.from(records[0].payload!, 'base64').equals(payload)).toBe(true);
   });

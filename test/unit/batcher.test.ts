@@ -4,7 +4,7 @@ import { EventBatcher } from '../../main/tap/batcher.js';
 
 const packet = (id: number): WorkbenchEvent => ({
   type: 'packet',
-  record: { id, timeUs: id, side: 'broker', direction: 'in', connection: 'c', type: 'publish', topic: 't', qos: 0, retain: false, dup: false, packetId: null, reasonCode: null, fields: {}, payload: null, payloadSize: 0, head: null },
+  record: { id, timeUs: id, side: 'broker', direction: 'in', connection: 'c', type: 'publish', topic: 't', qos: 0, retain: false, dup: false, packetId: null, reasonCode: null, fields: {}, payload: null, payloadSize: 0, head: null, willOf: null },
 });
 
 let batcher: EventBatcher;

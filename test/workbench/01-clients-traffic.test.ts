@@ -2,7 +2,7 @@
 // exact packet sequences on both sides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficRecord } from '../../shared/contract/traffic.js';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { connect, startBroker, type TestBroker } from '../helpers/broker.js';
 import { eventually, startWorkbench, type TestWorkbench } from '../helpers/workbench.js';
 
 let t: TestWorkbench;
@@ -169,6 +169,26 @@ describe('workbench: named clients over the WebSocket API', () => {
     expect(Buffer.from(detail.messages[0]!.payload, 'base64').toString()).toBe('you have mail');
     const sessions = await t.api.call('broker.sessions', {});
     expect(sessions.find((x) => x.clientId === 'sleeper')).toMatchObject({ connected: false, queued: 1, subscriptions: 1 });
+  });
+});
+
+describe('workbench: wills', () => {
+  it('a will delivery is marked with whose will it is; an ordinary PUBLISH on the same topic is not', async () => {
+    await t.api.call('clients.create', { name: 'watcher' });
+    await t.api.call('clients.connect', { name: 'watcher' });
+    await t.api.call('clients.subscribe', { name: 'watcher', filter: 'plant/+/status', qos: 1 });
+    const device = await connect(t.workbench.broker.addresses[0]!.url, {
+      clientId: 'pump-7', will: { topic: 'plant/pump-7/status', payload: Buffer.from('lost'), qos: 1, retain: false },
+    });
+    await new Promise<void>((resolve) => device.publish('plant/pump-7/status', 'running', { qos: 1 }, () => resolve()));
+    device.stream.destroy(); // gone without a DISCONNECT: the broker publishes the will
+    const toWatcher = await eventually(async () => {
+      const page = await t.api.call('traffic.query', { side: 'broker', topic: 'plant/#', types: ['publish'], order: 'asc' });
+      const out = page.records.filter((r) => r.direction === 'out');
+      return out.length === 2 && out;
+    }, 'the PUBLISH and the will, delivered to watcher');
+    expect(toWatcher.map((r) => [Buffer.from(r.payload!, 'base64').toString(), r.willOf])).toEqual([['running', null], ['lost', 'pump-7']]);
+    device.end(true);
   });
 });
 

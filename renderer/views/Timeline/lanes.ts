@@ -100,7 +100,7 @@ export function towardsBroker(record: TrafficRecord): boolean {
   return (record.side === 'client') === (record.direction === 'out');
 }
 
-export function arrowOf(record: TrafficRecord, cast: Cast, lanes: ReadonlyMap<string, Lane>, wills: ReadonlyMap<string, string>): Arrow | null {
+export function arrowOf(record: TrafficRecord, cast: Cast, lanes: ReadonlyMap<string, Lane>, wills: WillDeliveries): Arrow | null {
   const lane = lanes.get(laneOf(record, cast));
   const broker = lanes.get(BROKER);
   if (!lane || !broker) return null;
@@ -143,18 +143,31 @@ export function reasonText(record: TrafficRecord): string | null {
   return `${hex} ${reasonCodeName(code)}`;
 }
 
-/** Will topics announced in CONNECTs, → whose will it is. */
-export function willTopics(records: readonly TrafficRecord[]): Map<string, string> {
+/** The will deliveries to named clients, by the client-side record's key: whose will each one is. */
+export type WillDeliveries = ReadonlyMap<string, string>;
+
+/**
+ * The broker marks a PUBLISH that delivers a will (willOf); the named client's own record of the same
+ * PUBLISH (drawn instead, unless both ends are shown) is found by client, topic and packet id.
+ */
+export function willDeliveries(records: readonly TrafficRecord[], cast: Cast): Map<string, string> {
   const wills = new Map<string, string>();
   for (const r of records) {
-    if (r.type !== 'connect') continue;
-    const will = r.fields.will as { topic?: unknown } | undefined;
-    if (will && typeof will.topic === 'string') wills.set(will.topic, typeof r.fields.clientId === 'string' ? r.fields.clientId : r.connection);
+    const name = r.willOf !== null ? cast.byClientId.get(r.connection) : undefined;
+    if (name !== undefined) wills.set(deliveryKey(name, r), r.willOf!);
   }
   return wills;
 }
 
-export function marks(record: TrafficRecord, wills: ReadonlyMap<string, string>): Mark[] {
+const deliveryKey = (name: string, r: TrafficRecord) => `${name}\u0000${r.topic}\u0000${r.packetId ?? ''}`;
+
+export function willOf(record: TrafficRecord, wills: WillDeliveries): string | undefined {
+  if (record.willOf !== null) return record.willOf;
+  if (record.side !== 'client' || record.direction !== 'in' || record.type !== 'publish') return undefined;
+  return wills.get(deliveryKey(record.connection, record));
+}
+
+export function marks(record: TrafficRecord, wills: WillDeliveries): Mark[] {
   const out: Mark[] = [];
   if (record.type === 'publish') out.push({ text: `Q${record.qos ?? 0}`, cls: `q${record.qos ?? 0}`, title: `QoS ${record.qos ?? 0}` });
   if (record.retain) out.push({ text: 'R', cls: 'flag', title: 'Retained' });
@@ -163,7 +176,7 @@ export function marks(record: TrafficRecord, wills: ReadonlyMap<string, string>)
   if (record.packetId !== null && !(record.type === 'publish' && record.qos === 0)) out.push({ text: `#${record.packetId}`, cls: 'id', title: 'Packet id' });
   const reason = reasonText(record);
   if (reason) out.push({ text: reason, cls: record.reasonCode! >= 0x80 ? 'reason bad' : 'reason', title: 'Reason code' });
-  const will = record.type === 'publish' && !towardsBroker(record) && record.topic !== null ? wills.get(record.topic) : undefined;
-  if (will !== undefined) out.push({ text: 'W', cls: 'flag will', title: `On the will topic of ${will}: possibly its will` });
+  const will = willOf(record, wills);
+  if (will !== undefined) out.push({ text: 'W', cls: 'flag will', title: `The will of ${will}` });
   return out;
 }

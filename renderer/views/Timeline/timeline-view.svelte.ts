@@ -4,7 +4,7 @@ import type { PacketType, TrafficRecord } from '../../../shared/contract/traffic
 import { topicFilterProblem } from '../../../shared/mqtt/topic.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { PACKET_TYPES } from '../../../shared/mqtt/packet-types.js';
-import { arrowOf, castOf, isEcho, laneOf, layout, willTopics, type Arrow, type Lane } from './lanes.js';
+import { arrowOf, castOf, isEcho, laneOf, layout, willDeliveries, type Arrow, type Lane } from './lanes.js';
 import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 
 export const ZOOMS = [
@@ -31,7 +31,7 @@ export class TimelineViewState {
   readonly allLanes = $derived(layout(this.cast, []));
   readonly lanes = $derived(layout(this.cast, this.hidden));
   readonly laneMap = $derived(new Map(this.lanes.map((lane) => [lane.id, lane])));
-  readonly wills = $derived(willTopics(this.timeline.records));
+  readonly wills = $derived(willDeliveries(this.timeline.records, this.cast));
   /** The packets drawn, oldest first: filtered, one end per named client's exchange unless both are asked for. */
   readonly rows = $derived.by(() => {
     const { cast, laneMap, bothEnds } = this;
