@@ -29,7 +29,7 @@ export function serveStatic(root: string | null, request: IncomingMessage, respo
     return;
   }
   response.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-type': contentType(file),
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache',
   });
@@ -37,8 +37,16 @@ export function serveStatic(root: string | null, request: IncomingMessage, respo
   else createReadStream(file).pipe(response);
 }
 
-/** The file for a URL path inside root, index.html for unknown paths (client-side routes); null if none. */
-function resolveFile(root: string, pathname: string): string | null {
+/** The Content-Type of a file we serve, by extension. */
+export function contentType(file: string): string {
+  return TYPES[extname(file)] ?? 'application/octet-stream';
+}
+
+/**
+ * The file for a URL path inside root, index.html for unknown paths (client-side routes); null if none.
+ * Shared with the Electron face's app:// protocol, so both keep the same containment rules.
+ */
+export function resolveFile(root: string, pathname: string): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -46,9 +54,9 @@ function resolveFile(root: string, pathname: string): string | null {
     return null;
   }
   const candidate = normalize(join(root, decoded));
-  // Never outside root, whatever `..` the path holds.
+  // Never outside root, whatever `..` the path holds; a NUL byte would make statSync throw.
   const inside = candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep);
-  if (inside && isFile(candidate)) return candidate;
+  if (inside && !decoded.includes('\0') && isFile(candidate)) return candidate;
   const index = join(root, 'index.html');
   return isFile(index) ? index : null;
 }

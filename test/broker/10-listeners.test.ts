@@ -233,6 +233,7 @@ describe('10-listeners: ports', () => {
   it('a second broker on a TCP port in use fails listen() with "already in use"', async () => {
     const second = createBroker({ tcp: { host: '127.0.0.1', port: b.port }, ws: false, sysInterval: 0 });
     await expect(second.listen()).rejects.toThrow(/already in use/);
+    await expect(second.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
     expect(second.addresses).toEqual([]);
     await second.close();
   });

@@ -8,7 +8,7 @@ const root = resolve(import.meta.dirname, '../..');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(ts|svelte)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+    .filter((e) => e.isFile() && /\.(c?ts|svelte)$/.test(e.name) && !e.name.endsWith('.d.ts'))
     .map((e) => relative(root, join(e.parentPath, e.name)));
 }
 
@@ -32,6 +32,8 @@ const forbidden: Record<string, string[]> = {
   'main/workbench/': ['main/transport/', 'main/cli/', 'main/electron/', 'electron'],
   'main/transport/': ['main/broker/', 'main/clients/', 'main/store/', 'main/tap/', 'main/cli/', 'main/electron/', 'electron'],
   'main/cli/': ['main/electron/', 'electron'],
+  // The desktop face may use every core layer (workbench, transport, store, shared), never the renderer's code.
+  'main/electron/': ['renderer/', 'main/cli/', '@electron/remote'],
   'renderer/': ['main/', 'node:', 'electron', 'mqtt', 'better-sqlite3', 'ws'],
 };
 
@@ -45,6 +47,23 @@ describe('layers (ARCHITECTURE.md import table)', () => {
       expect(offending).toEqual([]);
     });
   }
+
+  it('only main/electron/ imports electron', () => {
+    const offending = files.filter((f) => !f.startsWith('main/electron/'))
+      .flatMap((f) => importsOf(f).filter((i) => i === 'electron' || i.startsWith('electron/')).map((i) => `${f} → ${i}`));
+    expect(offending).toEqual([]);
+  });
+
+  it('main/electron/: only the Electron glue imports electron at run time; the rest (unit-tested under Node) only its types', () => {
+    const glue = ['main.ts', 'window.ts', 'app-protocol.ts', 'harden.ts', 'ipc-main.ts', 'start-core.ts'].map((f) => `main/electron/${f}`);
+    const electronFiles = files.filter((f) => f.startsWith('main/electron/'));
+    expect(electronFiles.length).toBeGreaterThan(glue.length);
+    const offending = electronFiles.filter((f) => !glue.includes(f) && !f.endsWith('.cts')).filter((f) => {
+      const text = readFileSync(join(root, f), 'utf8');
+      return /^\s*import\s+(?!type\b)[^'"]*from\s+['"]electron['"]/m.test(text) || /^\s*import\s+['"]electron['"]/m.test(text) || /require\(\s*['"]electron['"]\s*\)/.test(text);
+    });
+    expect(offending).toEqual([]);
+  });
 
   it('main/store/ uses only types from main/broker/', () => {
     const offending = files.filter((f) => f.startsWith('main/store/')).flatMap((f) => {

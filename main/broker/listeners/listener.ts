@@ -17,12 +17,14 @@ export interface Listener {
 export type AcceptSocket = (socket: Duplex, remoteAddress: string) => void;
 
 /** A readable reason a listener could not start. */
-export function listenError(error: NodeJS.ErrnoException, what: string, host: string, port: number): Error {
+/** A sentence for the user; `code` stays the system's (EADDRINUSE…), so callers can act on it. */
+export function listenError(error: NodeJS.ErrnoException, what: string, host: string, port: number): NodeJS.ErrnoException {
+  const made = (message: string) => Object.assign(new Error(message, { cause: error }), { code: error.code });
   switch (error.code) {
-    case 'EADDRINUSE': return new Error(`${what} port ${port} on ${host} is already in use; choose another port`);
-    case 'EACCES': return new Error(`${what} port ${port} on ${host} needs privileges this user does not have; choose a port above 1023`);
-    case 'EADDRNOTAVAIL': return new Error(`${what} address ${host} is not an address of this machine`);
-    default: return new Error(`${what} listener on ${host}:${port} failed: ${error.message}`);
+    case 'EADDRINUSE': return made(`${what} port ${port} on ${host} is already in use; choose another port`);
+    case 'EACCES': return made(`${what} port ${port} on ${host} needs privileges this user does not have; choose a port above 1023`);
+    case 'EADDRNOTAVAIL': return made(`${what} address ${host} is not an address of this machine`);
+    default: return made(`${what} listener on ${host}:${port} failed: ${error.message}`);
   }
 }
 
