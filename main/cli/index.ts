@@ -1,7 +1,8 @@
 // `mqtt-workbench <command>`: the command-line face. Bad flags and start-up failures print one line
-// and exit with code 2.
+// and exit with code 2 (`record` exits 1 when the broker cannot be reached or the recording fails).
 import { Command, CommanderError } from 'commander';
 import { brokerCommand } from './broker-command.js';
+import { recordCommand } from './record-command.js';
 import { serveCommand } from './serve-command.js';
 
 export const EXIT_USAGE = 2;
@@ -13,7 +14,8 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addCommand(brokerCommand().exitOverride())
-    .addCommand(serveCommand().exitOverride());
+    .addCommand(serveCommand().exitOverride())
+    .addCommand(recordCommand().exitOverride());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './db.js';
-import { TRAFFIC_BLOCK_SIZE } from './migrations/workbench-001-traffic-profiles.js';
+import { TRAFFIC_BLOCK_SIZE } from './migrations/traffic-tables.js';
 import type { TrafficRow } from './traffic-rows.js';
 
 export const SEEN_TOPIC = 0;

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { TrafficPage, TrafficStats } from '../../shared/contract/traffic.js';
 import type { SqliteDatabase } from './db.js';
 import { StoreError, describeCause } from './errors.js';
-import { TRAFFIC_BLOCK_SIZE } from './migrations/workbench-001-traffic-profiles.js';
+import { TRAFFIC_BLOCK_SIZE } from './migrations/traffic-tables.js';
 import { BlockWriter, blockOf } from './traffic-blocks.js';
 import { TrafficQueries, type TrafficQueryOptions } from './traffic-query.js';
 import { INSERT_SQL, type TrafficEntry, type TrafficRow, toRow } from './traffic-rows.js';

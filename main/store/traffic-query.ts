@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { TrafficPage, TrafficQuery, TrafficRecord } from '../../shared/contract/traffic.js';
 import { topicMatches } from '../../shared/mqtt/topic.js';
 import type { SqliteDatabase } from './db.js';
-import { TRAFFIC_BLOCK_SIZE } from './migrations/workbench-001-traffic-profiles.js';
+import { TRAFFIC_BLOCK_SIZE } from './migrations/traffic-tables.js';
 import { SEEN_CONNECTION, SEEN_TOPIC, blockOf } from './traffic-blocks.js';
 import { type SelectedRow, sideCode, toRecord, typeCode } from './traffic-rows.js';
 

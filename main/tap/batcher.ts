@@ -95,5 +95,7 @@ function stateKey(event: Exclude<WorkbenchEvent, { type: 'packet' }>): string {
     case 'retained': return `retained:${event.topic}`;
     case 'broker': return 'broker';
     case 'counters': return 'counters';
+    case 'recording': return `recording:${event.recording.id}`;
+    case 'recording-removed': return `recording:${event.id}`;
   }
 }

@@ -12,8 +12,16 @@ import { encodedHead, packetHead } from './packet-head.js';
 /** Payload bytes a live packet event carries; the log has the rest. */
 const LIVE_PAYLOAD_BYTES = 4096;
 
+/**
+ * Also handed every packet, after the log (a recording's own log). Runs on the broker's hot path: it
+ * must only queue, and must not throw.
+ */
+export type TrafficSink = (entry: TrafficEntry) => void;
+
 export class TrafficTap {
   private detachBroker: (() => void) | null = null;
+  /** Replaced, never changed in place, so a sink may remove itself while the list is being walked. */
+  private sinks: readonly TrafficSink[] = [];
 
   constructor(
     private readonly log: TrafficLog,
@@ -38,6 +46,14 @@ export class TrafficTap {
     this.record(packetEntry(packet, 'client', direction, name, timeUs, encodedHead(packet, protocolVersion)));
   }
 
+  /** Adds a sink; returns the function that removes it again. */
+  addSink(sink: TrafficSink): () => void {
+    this.sinks = [...this.sinks, sink];
+    return () => {
+      this.sinks = this.sinks.filter((s) => s !== sink);
+    };
+  }
+
   detach(): void {
     this.detachBroker?.();
     this.detachBroker = null;
@@ -54,6 +70,7 @@ export class TrafficTap {
 
   private record(entry: TrafficEntry): void {
     const id = this.log.append(entry);
+    for (const sink of this.sinks) sink(entry);
     if (this.batcher.wantsPackets) this.batcher.push({ type: 'packet', record: liveRecord(id, entry) });
     else this.batcher.countDropped();
   }

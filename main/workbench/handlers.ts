@@ -6,6 +6,7 @@ import {
   brokerStatus, deleteRetainedTree, listRetained, listSessions, sessionDetail, type Broker,
 } from '../broker/index.js';
 import type { ClientRegistry } from '../clients/index.js';
+import type { Recordings } from '../recording/recordings.js';
 import type { TrafficLog } from '../store/traffic-log.js';
 import type { RateCounters } from '../tap/counters.js';
 import type { Counters } from '../../shared/contract/broker.js';
@@ -14,6 +15,7 @@ export interface CoreParts {
   broker: Broker;
   clients: ClientRegistry;
   log: TrafficLog;
+  recordings: Recordings;
   counters: RateCounters;
   dataDir: string | null;
   /** The latest counters window (refreshed every second). */
@@ -60,4 +62,16 @@ export const handlers: Handlers = {
   'traffic.query': (core, query) => core.log.query(query),
   'traffic.stats': (core) => core.log.stats(),
   'traffic.clear': (core) => ({ cleared: core.log.clear() }),
+  'recording.list': (core) => core.recordings.list(),
+  'recording.start': (core, input) => core.recordings.start(input),
+  'recording.stop': (core) => core.recordings.stop(),
+  'recording.rename': (core, { id, name, notes }) => core.recordings.rename(id, name, notes),
+  'recording.delete': (core, { id }) => {
+    core.recordings.delete(id);
+    return { deleted: true };
+  },
+  'recording.query': (core, { id, ...query }) => core.recordings.query(id, query),
+  'recording.snapshot': (core, { id, payloadBytes }) => core.recordings.snapshot(id, payloadBytes),
+  'recording.export': (core, { id, path }) => core.recordings.export(id, path),
+  'recording.import': (core, { path }) => core.recordings.import(path),
 };

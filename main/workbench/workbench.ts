@@ -7,6 +7,7 @@ import type { CommandName, InputOf, OutputOf } from '../../shared/contract/comma
 import type { EventBatch } from '../../shared/contract/events.js';
 import { brokerStatus, createBroker, sessionInfo, type Broker, type BrokerOptions } from '../broker/index.js';
 import { ClientRegistry } from '../clients/index.js';
+import { Recordings } from '../recording/recordings.js';
 import { SqliteBrokerPersistence } from '../store/broker-persistence.js';
 import type { OpenOptions, SqliteDatabase } from '../store/db.js';
 import { ProfileStore } from '../store/profiles.js';
@@ -86,9 +87,18 @@ export class Workbench implements WorkbenchClient {
     });
     const counters = new RateCounters();
     this.counters = counters.snapshot();
-    this.parts = { broker: this.broker, clients, log, counters, dataDir, lastCounters: () => this.counters };
     this.batcher = new EventBatcher({ cadenceMs: options.eventCadenceMs ?? 100 });
     this.tap = new TrafficTap(log, this.batcher, counters);
+    // In memory, recordings still go to files (a temporary folder): a long one would not fit in RAM,
+    // and export/import work on files either way.
+    const recordings = new Recordings({
+      dir: dataDir ? join(dataDir, 'recordings') : null,
+      broker: this.broker,
+      clients,
+      addSink: (sink) => this.tap.addSink(sink),
+      onError: onStoreError,
+    });
+    this.parts = { broker: this.broker, clients, log, recordings, counters, dataDir, lastCounters: () => this.counters };
     this.tap.attachBroker(this.broker.events);
     this.wireEvents();
     this.ticker = setInterval(() => this.tick(), COUNTERS_WINDOW_MS);
@@ -105,6 +115,11 @@ export class Workbench implements WorkbenchClient {
     }
   }
 
+  /** Where the recordings' files are (a temporary folder, removed at close, when dataDir is null). */
+  get recordingsDir(): string {
+    return this.parts.recordings.dir;
+  }
+
   onEvents(listener: (batch: EventBatch) => void): () => void {
     return this.batcher.subscribe(listener);
   }
@@ -119,6 +134,7 @@ export class Workbench implements WorkbenchClient {
     await this.broker?.close();
     this.tap?.detach();
     this.parts?.log.close();
+    await this.parts?.recordings.close();
     this.db.close();
   }
 
@@ -127,6 +143,8 @@ export class Workbench implements WorkbenchClient {
     if (!this.batcher.listening) return;
     this.batcher.push({ type: 'counters', counters: this.counters });
     this.batcher.push({ type: 'broker', status: brokerStatus(this.broker, this.parts.dataDir) });
+    const recording = this.parts.recordings.activeInfo();
+    if (recording) this.batcher.push({ type: 'recording', recording });
   }
 
   private wireEvents(): void {
@@ -144,6 +162,8 @@ export class Workbench implements WorkbenchClient {
     clients.on('packet', (name, e) => this.tap.clientPacket(name, e.direction, e.packet, e.protocolVersion, e.time));
     clients.on('changed', (client) => this.batcher.push({ type: 'client', client }));
     clients.on('removed', (name) => this.batcher.push({ type: 'client-removed', name }));
+    this.parts.recordings.on('changed', (recording) => this.batcher.push({ type: 'recording', recording }));
+    this.parts.recordings.on('removed', (id) => this.batcher.push({ type: 'recording-removed', id }));
   }
 }
 

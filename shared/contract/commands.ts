@@ -9,6 +9,10 @@ import {
   ClientCloneInput, ClientProfileInput, ClientRef, ClientUpdateInput, PublishInput, SubscribeInput, UnsubscribeInput,
   type ClientInfo, type PublishResult, type SubscribeResult, type UnsubscribeResult,
 } from './clients.js';
+import {
+  RecordingExportInput, RecordingImportInput, RecordingQuery, RecordingRef, RecordingRenameInput, RecordingSnapshotInput,
+  RecordingStartInput, type RecordingExportResult, type RecordingInfo, type RecordingSnapshot,
+} from './recordings.js';
 import { TrafficQuery, type TrafficPage, type TrafficStats } from './traffic.js';
 
 const Empty = z.object({}).strict().default({});
@@ -41,6 +45,15 @@ export const commands = {
   'traffic.query': command<TrafficPage>()(TrafficQuery),
   'traffic.stats': command<TrafficStats>()(Empty),
   'traffic.clear': command<{ cleared: number }>()(Empty),
+  'recording.list': command<RecordingInfo[]>()(Empty),
+  'recording.start': command<RecordingInfo>()(RecordingStartInput),
+  'recording.stop': command<RecordingInfo>()(Empty),
+  'recording.rename': command<RecordingInfo>()(RecordingRenameInput),
+  'recording.delete': command<{ deleted: true }>()(RecordingRef),
+  'recording.query': command<TrafficPage>()(RecordingQuery),
+  'recording.snapshot': command<RecordingSnapshot>()(RecordingSnapshotInput),
+  'recording.export': command<RecordingExportResult>()(RecordingExportInput),
+  'recording.import': command<RecordingInfo>()(RecordingImportInput),
 } as const;
 
 export type CommandName = keyof typeof commands;

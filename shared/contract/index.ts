@@ -6,5 +6,6 @@ export * from './commands.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './mqtt-values.js';
+export * from './recordings.js';
 export * from './traffic.js';
 export * from './remote-client.js';

@@ -25,12 +25,14 @@ function importsOf(file: string): string[] {
 /** Folder → what it must not import (prefixes of repository paths or package names). */
 const forbidden: Record<string, string[]> = {
   'shared/': ['main/', 'renderer/', 'node:', 'electron', 'svelte', 'mqtt', 'better-sqlite3', 'ws'],
-  'main/broker/': ['main/store/', 'main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron', 'better-sqlite3'],
-  'main/store/': ['main/clients/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
-  'main/clients/': ['main/broker/', 'main/store/', 'main/tap/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
-  'main/tap/': ['main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/broker/': ['main/store/', 'main/clients/', 'main/tap/', 'main/recording/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron', 'better-sqlite3'],
+  'main/store/': ['main/clients/', 'main/tap/', 'main/recording/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/clients/': ['main/broker/', 'main/store/', 'main/tap/', 'main/recording/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/tap/': ['main/recording/', 'main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
+  // Recordings build on the store, the tap, the broker's state and the named clients; the workbench uses them.
+  'main/recording/': ['main/workbench/', 'main/transport/', 'main/cli/', 'main/electron/', 'electron'],
   'main/workbench/': ['main/transport/', 'main/cli/', 'main/electron/', 'electron'],
-  'main/transport/': ['main/broker/', 'main/clients/', 'main/store/', 'main/tap/', 'main/cli/', 'main/electron/', 'electron'],
+  'main/transport/': ['main/broker/', 'main/clients/', 'main/store/', 'main/tap/', 'main/recording/', 'main/cli/', 'main/electron/', 'electron'],
   'main/cli/': ['main/electron/', 'electron'],
   // The desktop face may use every core layer (workbench, transport, store, shared), never the renderer's code.
   'main/electron/': ['renderer/', 'main/cli/', '@electron/remote'],

@@ -6,6 +6,7 @@ import { WorkbenchError } from '../../../shared/contract/errors.js';
 import type { EventBatch } from '../../../shared/contract/events.js';
 import { BrokerState } from './broker.svelte.js';
 import { ClientsState } from './clients.svelte.js';
+import { RecordingsState } from './recordings.svelte.js';
 import { RetainedState } from './retained.svelte.js';
 import { TimelineState } from './timeline.svelte.js';
 import { TopicsState } from './topics.svelte.js';
@@ -22,6 +23,7 @@ export class Workbench {
   readonly topics = new TopicsState();
   readonly retained = new RetainedState(this);
   readonly broker = new BrokerState(this);
+  readonly recordings = new RecordingsState(this);
   private api: WorkbenchClient | null = null;
 
   attach(api: WorkbenchClient): void {
@@ -31,6 +33,7 @@ export class Workbench {
     void this.clients.refresh();
     void this.retained.refresh();
     void this.broker.refresh();
+    void this.recordings.refresh();
   }
 
   lost(reason: string): void {
@@ -66,6 +69,8 @@ export class Workbench {
         case 'retained': this.retained.changed(); break;
         case 'broker': this.broker.status = event.status; break;
         case 'counters': this.broker.counters = event.counters; break;
+        case 'recording': this.recordings.upsert(event.recording); break;
+        case 'recording-removed': this.recordings.remove(event.id); break;
       }
     }
   }

@@ -1,0 +1,121 @@
+// `mqtt-workbench record`: records an outside broker headless (a Raspberry Pi on site) through a named
+// client subscribed to a filter, until SIGINT/SIGTERM; the recording stays in --data and/or goes to --out.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { RecordingInfo } from '../../shared/contract/recordings.js';
+import { topicFilterProblem } from '../../shared/mqtt/topic.js';
+import { port } from './options.js';
+
+interface RecordFlags {
+  name: string;
+  notes?: string;
+  host: string;
+  port: number;
+  filter: string;
+  qos: 0 | 1 | 2;
+  data?: string;
+  out?: string;
+}
+
+/** The broker cannot be reached or the recording fails (bad flags exit 2, through main()). */
+const EXIT_FAILED = 1;
+const PROGRESS_MS = 1000;
+const CLIENT_NAME = 'recorder';
+
+export function recordCommand(): Command {
+  return new Command('record')
+    .description('record an MQTT broker through a client subscribed to a filter, until Ctrl-C (SIGINT) or SIGTERM')
+    .requiredOption('--name <name>', 'name of the recording')
+    .option('--notes <text>', 'notes kept with the recording')
+    .option('--host <host>', 'broker host', '127.0.0.1')
+    .option('--port <port>', 'broker port (MQTT over TCP)', port, 1883)
+    .option('--filter <filter>', 'topic filter to subscribe to', filter, '#')
+    .option('--qos <qos>', 'QoS of the subscription: 0, 1 or 2', qos, 0)
+    .option('--data <dir>', 'keep the recording (and the workbench state) in DIR/recordings/ (default: in memory)')
+    .option('--out <file>', 'write the recording to this .mqttrec file when it stops (default without --data: ./<name>.mqttrec)')
+    .action(runRecord);
+}
+
+async function runRecord(flags: RecordFlags): Promise<void> {
+  const out = outFile(flags);
+  const { Workbench } = await import('../workbench/workbench.js');
+  // No listeners: this workbench only records; its broker must not take a port another broker wants.
+  const workbench = await Workbench.start({ broker: { tcp: false, ws: false, sysInterval: 0 }, dataDir: flags.data ?? null });
+  const fail = async (message: string) => {
+    console.error(`mqtt-workbench: ${message}`);
+    await workbench.close();
+    process.exit(EXIT_FAILED);
+  };
+  try {
+    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', host: flags.host, port: flags.port, autoReconnect: true });
+    await workbench.call('clients.connect', { name: CLIENT_NAME });
+  } catch (error) {
+    return fail(`cannot connect to mqtt://${flags.host}:${flags.port}: ${(error as Error).message}`);
+  }
+  let info: RecordingInfo;
+  try {
+    info = await workbench.call('recording.start', {
+      name: flags.name, notes: flags.notes ?? '', client: CLIENT_NAME, filter: flags.filter, qos: flags.qos,
+    });
+  } catch (error) {
+    return fail(`cannot record: ${(error as Error).message}`);
+  }
+  let progress: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(progress);
+    console.error(`${signal}: stopping`);
+    try {
+      const done = await workbench.call('recording.stop', {});
+      if (out) await workbench.call('recording.export', { id: done.id, path: out });
+      const where = [flags.data ? `${flags.data}/recordings/${done.id}.mqttrec` : null, out].filter(Boolean).join(' and ');
+      console.log(`recorded   ${done.packets} packets to ${where}`);
+      await workbench.close();
+      process.exit(0);
+    } catch (error) {
+      await fail(`could not finish the recording: ${(error as Error).message}`);
+    }
+  };
+  // Before the line that says it runs: a signal without a listener would kill the process, file unwritten.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log(`recording  "${info.name}" from ${info.source}, filter ${flags.filter}; Ctrl-C stops`);
+  progress = setInterval(() => {
+    void workbench.call('recording.list', {}).then((list) => {
+      const now = list.find((r) => r.id === info.id);
+      if (now) console.error(`recording "${now.name}": ${now.packets} packets, ${size(now.bytes)}`);
+    });
+  }, PROGRESS_MS);
+}
+
+/**
+ * Where --out writes (absolute), checked before anything connects: a wrong path should fail now, not
+ * after hours of recording. Without --data the recording would vanish at exit, so --out gets a default.
+ */
+function outFile(flags: RecordFlags): string | null {
+  const wanted = flags.out ?? (flags.data ? null : `${flags.name.replace(/[^A-Za-z0-9_-]+/g, '-')}.mqttrec`);
+  if (wanted === null) return null;
+  const path = resolve(wanted);
+  if (existsSync(path)) throw new Error(`${path} already exists; choose another --out or remove it`);
+  if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`the folder of ${path} does not exist`);
+  return path;
+}
+
+function filter(value: string): string {
+  const problem = topicFilterProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+function qos(value: string): 0 | 1 | 2 {
+  if (value !== '0' && value !== '1' && value !== '2') throw new InvalidArgumentError(`expected 0, 1 or 2, got "${value}"`);
+  return Number(value) as 0 | 1 | 2;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,275 @@
+// Every recording this workbench holds (one .mqttrec file each in its recordings folder) and the one
+// being recorded, if any: what the recording.* commands act on.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkbenchError } from '../../shared/contract/errors.js';
+import { RecordingId, type RecordingInfo, type RecordingSnapshot } from '../../shared/contract/recordings.js';
+import type { TrafficPage } from '../../shared/contract/traffic.js';
+import type { Broker } from '../broker/index.js';
+import type { ClientRegistry } from '../clients/index.js';
+import type { StoreError } from '../store/errors.js';
+import type { TrafficQueryOptions } from '../store/traffic-query.js';
+import type { TrafficSink } from '../tap/traffic-tap.js';
+import { nowUs } from '../tap/packet-entry.js';
+import { RECORDING_EXTENSION } from './format.js';
+import { Readers } from './readers.js';
+import { Recorder } from './recorder.js';
+import {
+  type RecordingRow, closeUnfinished, createRecordingFile, fileBytes, openRecordingFile, readRow, toInfo, updateRow,
+} from './recording-file.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { exportCopy, importCopy, removeWithCompanions, STAGING_PREFIX } from './transfer.js';
+
+export interface RecordingsOptions {
+  /** Where the files live; null: a temporary folder, removed at close (a memory-only workbench). */
+  dir: string | null;
+  broker: Broker;
+  clients: ClientRegistry;
+  /** The tap's addSink: how a recording gets every packet. */
+  addSink: (sink: TrafficSink) => () => void;
+  /** Told when a recording cannot be written or a file in the folder cannot be read. */
+  onError: (error: Error) => void;
+}
+
+export interface StartRequest {
+  name: string;
+  notes: string;
+  client?: string | undefined;
+  filter?: string | undefined;
+  qos: 0 | 1 | 2;
+}
+
+export interface RecordingsEvents {
+  changed: [RecordingInfo];
+  removed: [id: string];
+}
+
+interface Active {
+  recorder: Recorder;
+  removeSink: () => void;
+  /** What to undo at stop: the subscription made for the recording. */
+  subscribed: { client: string; filter: string } | null;
+}
+
+export class Recordings extends EventEmitter<RecordingsEvents> {
+  readonly dir: string;
+  private readonly temporary: boolean;
+  private readonly rows = new Map<string, RecordingRow>();
+  private readonly readers: Readers;
+  private active: Active | null = null;
+  /** Exports under way, by id: delete waits for none of them, it refuses; stop waits. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: RecordingsOptions) {
+    super();
+    this.temporary = options.dir === null;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mqtt-workbench-recordings-'));
+    mkdirSync(this.dir, { recursive: true });
+    this.readers = new Readers((id) => this.fileOf(id));
+    this.scan();
+  }
+
+  list(): RecordingInfo[] {
+    return [...this.rows.keys()].map((id) => this.info(id)).sort((a, b) => a.startedUs - b.startedUs);
+  }
+
+  /** The one being recorded, with fresh counts; null when none is. */
+  activeInfo(): RecordingInfo | null {
+    return this.active ? this.active.recorder.info() : null;
+  }
+
+  async start(request: StartRequest): Promise<RecordingInfo> {
+    if (this.active) {
+      throw new WorkbenchError('conflict', `recording "${this.active.recorder.info().name}" is on; stop it before starting another`);
+    }
+    const client = request.client === undefined ? null : this.options.clients.get(request.client);
+    if (client && request.filter !== undefined && client.info().state !== 'connected') {
+      throw new WorkbenchError('not-connected', `client "${client.name}" is not connected; connect it before it records "${request.filter}"`);
+    }
+    const id = newId();
+    const db = createRecordingFile(this.fileOf(id), {
+      id, name: request.name, notes: request.notes, started_us: nowUs(),
+      source: client ? client.info().url ?? `named client ${client.name}` : 'embedded broker',
+      client: client?.name ?? null, filter: request.filter ?? null,
+    });
+    let recorder: Recorder;
+    try {
+      // A named client records an outside broker: this broker's state is not what it sees.
+      if (!client) writeSnapshot(db, this.options.broker);
+      recorder = new Recorder(db, (error: StoreError) => this.options.onError(error));
+    } catch (error) {
+      db.close();
+      removeWithCompanions(this.fileOf(id));
+      throw error;
+    }
+    // From here on synchronously: no packet falls between the snapshot and the first record.
+    this.active = { recorder, removeSink: this.options.addSink(recorder.sink), subscribed: null };
+    this.rows.set(id, readRow(db));
+    if (client && request.filter !== undefined) {
+      try {
+        const result = await client.subscribe({ filter: request.filter, qos: request.qos });
+        const code = result.granted[0] ?? 0x80;
+        if (code >= 0x80) throw new WorkbenchError('mqtt-error', `the broker refused the subscription to "${request.filter}" (reason code 0x${code.toString(16)})`);
+        this.active.subscribed = { client: client.name, filter: request.filter };
+      } catch (error) {
+        await this.stop();
+        this.delete(id);
+        throw error;
+      }
+    }
+    const info = recorder.info();
+    this.emit('changed', info);
+    return info;
+  }
+
+  async stop(): Promise<RecordingInfo> {
+    const active = this.active;
+    if (!active) throw new WorkbenchError('conflict', 'no recording is on');
+    const id = active.recorder.id;
+    await this.busy.get(id); // an export copying the file finishes first
+    if (this.active !== active) throw new WorkbenchError('conflict', 'the recording was stopped meanwhile');
+    active.removeSink();
+    this.active = null;
+    this.rows.set(id, active.recorder.stop());
+    if (active.subscribed) {
+      const { client, filter } = active.subscribed;
+      // The subscription was the recording's: undo it, best effort (the client may be gone).
+      void Promise.resolve().then(() => this.options.clients.get(client).unsubscribe(filter)).catch(() => {});
+    }
+    const info = this.info(id);
+    this.emit('changed', info);
+    return info;
+  }
+
+  rename(id: string, name: string, notes: string | undefined): RecordingInfo {
+    this.row(id);
+    if (this.active?.recorder.id === id) {
+      this.active.recorder.rename(name, notes);
+      this.rows.set(id, this.active.recorder.row);
+    } else {
+      if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported; rename it once that is done');
+      this.readers.close(id);
+      const db = openRecordingFile(this.fileOf(id), false);
+      try {
+        updateRow(db, { name, notes });
+        this.rows.set(id, readRow(db));
+      } finally {
+        db.close();
+      }
+    }
+    const info = this.info(id);
+    this.emit('changed', info);
+    return info;
+  }
+
+  delete(id: string): void {
+    this.row(id);
+    if (this.active?.recorder.id === id) throw new WorkbenchError('conflict', 'this recording is on; stop it before deleting it');
+    if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported; delete it once that is done');
+    this.readers.close(id);
+    removeWithCompanions(this.fileOf(id));
+    this.rows.delete(id);
+    this.emit('removed', id);
+  }
+
+  query(id: string, query: TrafficQueryOptions): TrafficPage {
+    this.row(id);
+    if (this.active?.recorder.id === id) return this.active.recorder.log.query(query);
+    return this.readers.get(id).queries.page(query);
+  }
+
+  snapshot(id: string, payloadBytes: number): RecordingSnapshot {
+    this.row(id);
+    const db = this.active?.recorder.id === id ? this.active.recorder.db : this.readers.get(id).db;
+    return readSnapshot(db, payloadBytes);
+  }
+
+  /** A consistent copy at `path` (also of the recording being recorded: what it holds so far). */
+  async export(id: string, path: string): Promise<{ path: string; bytes: number }> {
+    this.row(id);
+    if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported already');
+    const recorder = this.active?.recorder.id === id ? this.active.recorder : null;
+    recorder?.log.flush();
+    const copy = exportCopy(recorder ? recorder.db : this.readers.get(id).db, path);
+    this.busy.set(id, copy.catch(() => {}));
+    try {
+      return await copy;
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** Checks the file, then adds it under a new id; a file that fails a check leaves nothing behind. */
+  async import(path: string): Promise<RecordingInfo> {
+    const id = newId();
+    this.rows.set(id, await importCopy(path, this.dir, id, this.fileOf(id)));
+    const info = this.info(id);
+    this.emit('changed', info);
+    return info;
+  }
+
+  /** Stops the recording (its file complete), closes the files; a temporary folder is removed. */
+  async close(): Promise<void> {
+    if (this.active) await this.stop().catch((error: Error) => this.options.onError(error));
+    await Promise.all(this.busy.values());
+    this.readers.closeAll();
+    if (this.temporary) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private info(id: string): RecordingInfo {
+    if (this.active?.recorder.id === id) return this.active.recorder.info();
+    const row = this.row(id);
+    return toInfo(row, { recording: false, packets: row.packets, bytes: fileBytes(this.fileOf(id)) });
+  }
+
+  private row(id: string): RecordingRow {
+    const row = this.rows.get(id);
+    if (!row) throw new WorkbenchError('not-found', `no recording with id "${id}"`);
+    return row;
+  }
+
+  private fileOf(id: string): string {
+    return join(this.dir, `${id}${RECORDING_EXTENSION}`);
+  }
+
+  /**
+   * Lists the folder's recordings. One that never stopped (the app was killed) is closed at its last
+   * packet; leftovers of an interrupted import are removed; a file that cannot be read is reported and skipped.
+   */
+  private scan(): void {
+    for (const name of readdirSync(this.dir)) {
+      const path = join(this.dir, name);
+      if (name.startsWith(STAGING_PREFIX)) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      if (!name.endsWith(RECORDING_EXTENSION)) continue;
+      const id = name.slice(0, -RECORDING_EXTENSION.length);
+      if (!RecordingId.safeParse(id).success) {
+        this.options.onError(new Error(`${path} is not listed: a recording's file name is its id (letters, digits, _ and -) and ${RECORDING_EXTENSION}`));
+        continue;
+      }
+      try {
+        const db = openRecordingFile(path, false);
+        try {
+          closeUnfinished(db);
+          if (readRow(db).id !== id) updateRow(db, { id });
+          this.rows.set(id, readRow(db));
+        } finally {
+          db.close();
+        }
+      } catch (error) {
+        this.options.onError(new Error(`recording ${path} cannot be read and is not listed (${(error as Error).message})`));
+      }
+    }
+  }
+}
+
+/** Sortable by creation and readable in a file listing: 20261128-143005-3fa9c1. */
+function newId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,104 @@
+// Recordings: a session's traffic (and the broker's state at its start) kept as one .mqttrec file each.
+import { z } from 'zod';
+import type { SessionInfo, SessionSubscription } from './broker.js';
+import { ClientName } from './clients.js';
+import { TopicFilter } from './mqtt-values.js';
+import { TrafficQuery } from './traffic.js';
+
+/** Ids name files (`<id>.mqttrec`), so they are plain: no dots, no slashes. */
+export const RecordingId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording id is letters, digits, _ and -');
+
+const RecordingName = z.string().trim().min(1, 'a name is needed').max(200);
+const Notes = z.string().max(10_000);
+
+/**
+ * A path on the machine that runs the core (this is a local desktop app). Relative paths are refused:
+ * relative to what would depend on how the core was started.
+ */
+export const AbsolutePath = z.string().min(1).refine(
+  (path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'),
+  'an absolute path is needed (/… or C:\\…)',
+);
+
+export interface RecordingInfo {
+  id: string;
+  name: string;
+  notes: string;
+  /** Epoch microseconds. */
+  startedUs: number;
+  /** null while recording. */
+  endedUs: number | null;
+  recording: boolean;
+  /** 'embedded broker', or the outside broker's URL when a named client recorded. */
+  source: string;
+  /** The named client whose traffic alone was recorded; null: everything the workbench saw. */
+  client: string | null;
+  /** What that client subscribed to for the recording, if anything. */
+  filter: string | null;
+  packets: number;
+  /** Bytes on disk. */
+  bytes: number;
+  formatVersion: number;
+  /** The release that wrote it. */
+  appVersion: string;
+}
+
+/** One retained message as the broker held it when the recording started. */
+export interface SnapshotRetained {
+  topic: string;
+  /** base64, the first `payloadBytes` asked for: compare with payloadSize. */
+  payload: string;
+  payloadSize: number;
+  qos: 0 | 1 | 2;
+  properties: Record<string, unknown> | null;
+  publisher: string;
+  /** Epoch ms. */
+  receivedAt: number;
+}
+
+export interface SnapshotSession {
+  session: SessionInfo;
+  subscriptions: SessionSubscription[];
+}
+
+/** The broker's retained store and sessions at the start (empty for a recording made by a named client). */
+export interface RecordingSnapshot {
+  retained: SnapshotRetained[];
+  sessions: SnapshotSession[];
+}
+
+export const RecordingRef = z.object({ id: RecordingId });
+
+export const RecordingStartInput = z.object({
+  name: RecordingName,
+  notes: Notes.default(''),
+  /** Record only this named client's traffic (e.g. one connected to an outside broker). */
+  client: ClientName.optional(),
+  /** With `client`: the client subscribes to this filter once the recording runs. */
+  filter: TopicFilter.optional(),
+  /** QoS of that subscription. */
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+}).refine((input) => input.filter === undefined || input.client !== undefined, {
+  message: 'a filter needs a client to subscribe with',
+  path: ['filter'],
+});
+export type RecordingStartInput = z.input<typeof RecordingStartInput>;
+
+export const RecordingRenameInput = z.object({ id: RecordingId, name: RecordingName, notes: Notes.optional() });
+
+export const RecordingQuery = TrafficQuery.extend({ id: RecordingId });
+export type RecordingQueryInput = z.input<typeof RecordingQuery>;
+
+export const RecordingSnapshotInput = z.object({
+  id: RecordingId,
+  /** How many payload bytes each retained message carries. */
+  payloadBytes: z.number().int().min(0).max(1_048_576).default(4096),
+});
+
+export const RecordingExportInput = z.object({ id: RecordingId, path: AbsolutePath });
+export const RecordingImportInput = z.object({ path: AbsolutePath });
+
+export interface RecordingExportResult {
+  path: string;
+  bytes: number;
+}

@@ -1,0 +1,99 @@
+// The Recordings tab: start and stop a recording from the UI while two named clients talk, see it in
+// the list with the counts the API reports, rename it, export it to a file, delete it, import it back.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, startE2E, type E2E } from './browser.js';
+
+let e: E2E;
+let dir: string;
+beforeAll(async () => {
+  e = await startE2E();
+  dir = mkdtempSync(join(tmpdir(), 'mqtt-workbench-e2e-rec-'));
+}, 60_000);
+afterAll(async () => {
+  await e?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const POLL = { timeout: 8000, interval: 100 };
+const call: E2E['workbench']['call'] = (cmd, input) => e.workbench.call(cmd, input);
+const XSS = '<img src=x onerror="window.__xss=1">';
+
+describe('e2e: recordings', () => {
+  it('records from the UI: start, live counts, stop; the list shows what the API reports', async () => {
+    const { page } = e;
+    for (const name of ['myClient1', 'myClient2']) {
+      await call('clients.create', { name });
+      await call('clients.connect', { name });
+    }
+    await call('clients.subscribe', { name: 'myClient2', filter: 'lab/#', qos: 2 });
+    await page.keyboard.press('Alt+6');
+    expect(await page.getByRole('tab', { name: 'Recordings' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByText(/No recordings yet/).waitFor();
+
+    await page.getByLabel('Recording name').fill(`QoS demo ${XSS}`);
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    const running = page.getByRole('status', { name: 'Recording now' });
+    await running.waitFor();
+    for (const qos of [0, 1, 2] as const) {
+      await call('clients.publish', { name: 'myClient1', topic: `lab/q${qos}`, qos, payload: { data: `hello ${qos}` } });
+    }
+    await call('clients.publish', { name: 'myClient1', topic: 'lab/kept', qos: 1, retain: true, payload: { data: 'kept' } });
+    // The counts go up while it records (the core reports them about once a second).
+    await expect.poll(async () => Number(((await running.textContent()) ?? '').match(/([\d,]+) packets/)?.[1]?.replace(/,/g, '') ?? 0), POLL).toBeGreaterThan(10);
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await page.getByRole('button', { name: 'Start recording' }).waitFor();
+
+    const [info] = await call('recording.list', {});
+    expect(info!.recording).toBe(false);
+    const table = page.getByRole('table', { name: 'Recordings' });
+    const row = table.getByRole('row').filter({ hasText: 'QoS demo' });
+    await expect.poll(async () => (await row.locator('td').nth(3).textContent())?.replace(/,/g, ''), POLL).toBe(String(info!.packets));
+    // The name is the user's text, shown as text.
+    expect(await row.getByRole('button').textContent()).toBe(`QoS demo ${XSS}`);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(e.pageErrors).toEqual([]);
+  });
+
+  it('renames, exports to a file, deletes after a confirmation, and imports the file back', async () => {
+    const { page } = e;
+    await page.getByRole('button', { name: /^Show QoS demo/ }).click();
+    const detail = page.getByRole('region', { name: 'Recording', exact: true });
+    await detail.getByLabel('Name').fill('QoS 0/1/2 demo');
+    await detail.getByLabel('Notes').fill('for Tuesday');
+    await detail.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Show QoS 0/1/2 demo' }).waitFor();
+    const [renamed] = await call('recording.list', {});
+    expect(renamed).toMatchObject({ name: 'QoS 0/1/2 demo', notes: 'for Tuesday' });
+    await screenshot(page, 'recordings');
+
+    const file = join(dir, 'demo.mqttrec');
+    await detail.getByLabel('Export to file').fill(file);
+    await detail.getByRole('button', { name: 'Export' }).click();
+    await detail.getByRole('status').filter({ hasText: /^Exported to / }).waitFor();
+    expect(existsSync(file)).toBe(true);
+
+    await detail.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('dialog', { name: 'Delete recording' }).getByRole('button', { name: 'Delete recording' }).click();
+    await page.getByText(/No recordings yet/).waitFor();
+    expect(await call('recording.list', {})).toEqual([]);
+
+    await page.getByLabel('Import from file').fill(file);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('button', { name: 'Show QoS 0/1/2 demo' }).waitFor();
+    const [imported] = await call('recording.list', {});
+    expect(imported).toMatchObject({ name: 'QoS 0/1/2 demo', notes: 'for Tuesday', packets: renamed!.packets });
+    expect(e.pageErrors).toEqual([]);
+  });
+
+  it('says why an import fails, and keeps the list as it was', async () => {
+    const { page } = e;
+    await page.getByLabel('Import from file').fill(join(dir, 'missing.mqttrec'));
+    await page.getByRole('button', { name: 'Import' }).click();
+    await expect.poll(async () => (await page.getByRole('alert').textContent()) ?? '', POLL).toMatch(/missing\.mqttrec/);
+    expect((await call('recording.list', {})).length).toBe(1);
+    await page.getByRole('button', { name: 'Dismiss the error' }).click();
+  });
+});
