@@ -23,9 +23,10 @@ async function runBroker(flags: BrokerFlags): Promise<void> {
     await broker.close();
     throw error;
   }
+  // Before the "listening" lines: whoever reads them may send SIGINT at once.
+  stopOnSignals(() => broker.close());
   console.log(`mqtt-workbench broker: state ${flags.data ? `in ${join(flags.data, 'broker.db')}` : 'in memory'}`);
   for (const a of addresses) console.log(`listening  ${a.protocol.padEnd(3)}  ${a.url}`);
-  stopOnSignals(() => broker.close());
 }
 
 function openStore(dir: string, moveAsideIfCorrupt: boolean): BrokerPersistence {

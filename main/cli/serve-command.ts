@@ -54,13 +54,14 @@ async function runServe(flags: ServeFlags): Promise<void> {
     await workbench.close();
     throw uiListenError(error as NodeJS.ErrnoException, uiHost, flags.uiPort);
   }
-  console.log(`mqtt-workbench serve: state ${flags.data ? `in ${flags.data}` : 'in memory'}; ${workbench.keyProvider.describe}`);
-  for (const a of workbench.broker.addresses) console.log(`listening  ${a.protocol.padEnd(3)}  ${a.url}`);
-  console.log(`listening  ui   ${face.url}`);
+  // Before the "listening" lines: whoever reads them may send SIGINT at once.
   stopOnSignals(async () => {
     await face.close();
     await workbench.close();
   });
+  console.log(`mqtt-workbench serve: state ${flags.data ? `in ${flags.data}` : 'in memory'}; ${workbench.keyProvider.describe}`);
+  for (const a of workbench.broker.addresses) console.log(`listening  ${a.protocol.padEnd(3)}  ${a.url}`);
+  console.log(`listening  ui   ${face.url}`);
 }
 
 function uiListenError(error: NodeJS.ErrnoException, host: string, uiPort: number): Error {
