@@ -1,8 +1,9 @@
 // `mqtt-workbench <command>`: the command-line face. Bad flags and start-up failures print one line
-// and exit with code 2 (`record` exits 1 when the broker cannot be reached or the recording fails).
+// and exit with code 2 (`record` and `replay` exit 1 when the broker cannot be reached or the recording or replay fails).
 import { Command, CommanderError } from 'commander';
 import { brokerCommand } from './broker-command.js';
 import { recordCommand } from './record-command.js';
+import { replayCommand } from './replay-command.js';
 import { serveCommand } from './serve-command.js';
 
 export const EXIT_USAGE = 2;
@@ -15,7 +16,8 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .addCommand(brokerCommand().exitOverride())
     .addCommand(serveCommand().exitOverride())
-    .addCommand(recordCommand().exitOverride());
+    .addCommand(recordCommand().exitOverride())
+    .addCommand(replayCommand().exitOverride());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,13 +1,14 @@
 // Every recording this workbench holds (one .mqttrec file each in its recordings folder) and the one
 // being recorded, if any: what the recording.* commands act on.
 import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/contract/errors.js';
 import { RecordingId, type RecordingInfo, type RecordingSnapshot } from '../../shared/contract/recordings.js';
-import type { TrafficPage } from '../../shared/contract/traffic.js';
+import { TrafficQuery, type TrafficPage, type TrafficRecord } from '../../shared/contract/traffic.js';
 import type { Broker } from '../broker/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { StoreError } from '../store/errors.js';
@@ -20,8 +21,11 @@ import { Recorder } from './recorder.js';
 import {
   type RecordingRow, closeUnfinished, createRecordingFile, fileBytes, openRecordingFile, readRow, toInfo, updateRow,
 } from './recording-file.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { readSnapshot, readSnapshotRetained, writeSnapshot, type StoredRetained } from './snapshot.js';
 import { exportCopy, importCopy, removeWithCompanions, STAGING_PREFIX } from './transfer.js';
+
+/** Longer than any payload a recording keeps (they are kept whole). */
+const WHOLE_PAYLOAD = 0x7fffffff;
 
 export interface RecordingsOptions {
   /** Where the files live; null: a temporary folder, removed at close (a memory-only workbench). */
@@ -179,6 +183,26 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     this.row(id);
     if (this.active?.recorder.id === id) return this.active.recorder.log.query(query);
     return this.readers.get(id).queries.page(query);
+  }
+
+  /**
+   * A recording's records, oldest first, with whole payloads, a page at a time (a replay or a scrub
+   * reads a long recording without holding it, and the event loop turns between pages).
+   */
+  async *records(id: string, filter: Partial<Pick<TrafficQueryOptions, 'side' | 'types' | 'connections' | 'topic' | 'fromUs' | 'toUs'>> = {}): AsyncGenerator<TrafficRecord> {
+    let cursor: number | undefined;
+    do {
+      const page = this.query(id, { ...TrafficQuery.parse({ order: 'asc', limit: 1000 }), ...filter, payloadBytes: WHOLE_PAYLOAD, ...(cursor ? { cursor } : {}) });
+      yield* page.records;
+      cursor = page.next ?? undefined;
+      await nextTurn();
+    } while (cursor !== undefined);
+  }
+
+  /** The retained messages at the recording's start, with whole payloads. */
+  snapshotRetained(id: string): StoredRetained[] {
+    this.row(id);
+    return readSnapshotRetained(this.active?.recorder.id === id ? this.active.recorder.db : this.readers.get(id).db);
   }
 
   snapshot(id: string, payloadBytes: number): RecordingSnapshot {

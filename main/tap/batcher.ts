@@ -97,5 +97,6 @@ function stateKey(event: Exclude<WorkbenchEvent, { type: 'packet' }>): string {
     case 'counters': return 'counters';
     case 'recording': return `recording:${event.recording.id}`;
     case 'recording-removed': return `recording:${event.id}`;
+    case 'replay': return 'replay';
   }
 }

@@ -7,6 +7,7 @@ import {
 } from '../broker/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { Recordings } from '../recording/recordings.js';
+import type { Replays } from '../recording/replays.js';
 import type { TrafficLog } from '../store/traffic-log.js';
 import type { RateCounters } from '../tap/counters.js';
 import type { Counters } from '../../shared/contract/broker.js';
@@ -16,6 +17,7 @@ export interface CoreParts {
   clients: ClientRegistry;
   log: TrafficLog;
   recordings: Recordings;
+  replays: Replays;
   counters: RateCounters;
   dataDir: string | null;
   /** The latest counters window (refreshed every second). */
@@ -74,4 +76,10 @@ export const handlers: Handlers = {
   'recording.snapshot': (core, { id, payloadBytes }) => core.recordings.snapshot(id, payloadBytes),
   'recording.export': (core, { id, path }) => core.recordings.export(id, path),
   'recording.import': (core, { path }) => core.recordings.import(path),
+  'recording.retainedAt': async (core, { id, atUs, payloadBytes }) => (await core.replays.retainedAt(id, atUs)).map((entry) => ({
+    ...entry, payload: Buffer.from(entry.payload, 'base64').subarray(0, payloadBytes).toString('base64'),
+  })),
+  'replay.start': (core, input) => core.replays.start(input),
+  'replay.control': (core, input) => core.replays.control(input.action, input.action === 'speed' ? input.speed : undefined),
+  'replay.status': (core) => ({ replay: core.replays.status() }),
 };

@@ -8,6 +8,7 @@ import type { EventBatch } from '../../shared/contract/events.js';
 import { brokerStatus, createBroker, sessionInfo, type Broker, type BrokerOptions } from '../broker/index.js';
 import { ClientRegistry } from '../clients/index.js';
 import { Recordings } from '../recording/recordings.js';
+import { Replays } from '../recording/replays.js';
 import { SqliteBrokerPersistence } from '../store/broker-persistence.js';
 import type { OpenOptions, SqliteDatabase } from '../store/db.js';
 import { ProfileStore } from '../store/profiles.js';
@@ -98,7 +99,8 @@ export class Workbench implements WorkbenchClient {
       addSink: (sink) => this.tap.addSink(sink),
       onError: onStoreError,
     });
-    this.parts = { broker: this.broker, clients, log, recordings, counters, dataDir, lastCounters: () => this.counters };
+    const replays = new Replays(recordings, clients);
+    this.parts = { broker: this.broker, clients, log, recordings, replays, counters, dataDir, lastCounters: () => this.counters };
     this.tap.attachBroker(this.broker.events);
     this.wireEvents();
     this.ticker = setInterval(() => this.tick(), COUNTERS_WINDOW_MS);
@@ -130,6 +132,7 @@ export class Workbench implements WorkbenchClient {
     this.closed = true;
     clearInterval(this.ticker);
     this.batcher.stop();
+    await this.parts?.replays.close();
     await this.parts?.clients.closeAll();
     await this.broker?.close();
     this.tap?.detach();
@@ -164,6 +167,7 @@ export class Workbench implements WorkbenchClient {
     clients.on('removed', (name) => this.batcher.push({ type: 'client-removed', name }));
     this.parts.recordings.on('changed', (recording) => this.batcher.push({ type: 'recording', recording }));
     this.parts.recordings.on('removed', (id) => this.batcher.push({ type: 'recording-removed', id }));
+    this.parts.replays.on('progress', (replay) => this.batcher.push({ type: 'replay', replay }));
   }
 }
 

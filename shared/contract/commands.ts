@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import {
   RetainedDeleteInput, RetainedDeleteTreeInput, RetainedQuery, SessionRef,
-  type BrokerStatus, type Counters, type RetainedPage, type SessionDetail, type SessionInfo,
+  type BrokerStatus, type Counters, type RetainedEntry, type RetainedPage, type SessionDetail, type SessionInfo,
 } from './broker.js';
 import {
   ClientCloneInput, ClientProfileInput, ClientRef, ClientUpdateInput, PublishInput, SubscribeInput, UnsubscribeInput,
@@ -11,7 +11,8 @@ import {
 } from './clients.js';
 import {
   RecordingExportInput, RecordingImportInput, RecordingQuery, RecordingRef, RecordingRenameInput, RecordingSnapshotInput,
-  RecordingStartInput, type RecordingExportResult, type RecordingInfo, type RecordingSnapshot,
+  RecordingStartInput, ReplayControlInput, ReplayStartInput, RetainedAtInput, type RecordingExportResult,
+  type RecordingInfo, type RecordingSnapshot, type ReplayStatus,
 } from './recordings.js';
 import { TrafficQuery, type TrafficPage, type TrafficStats } from './traffic.js';
 
@@ -54,6 +55,10 @@ export const commands = {
   'recording.snapshot': command<RecordingSnapshot>()(RecordingSnapshotInput),
   'recording.export': command<RecordingExportResult>()(RecordingExportInput),
   'recording.import': command<RecordingInfo>()(RecordingImportInput),
+  'recording.retainedAt': command<RetainedEntry[]>()(RetainedAtInput),
+  'replay.start': command<ReplayStatus>()(ReplayStartInput),
+  'replay.control': command<ReplayStatus>()(ReplayControlInput),
+  'replay.status': command<{ replay: ReplayStatus | null }>()(Empty),
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -1,7 +1,7 @@
 // The event stream: batches, at most one per cadence tick (50–100 ms), carrying everything since the last.
 import type { BrokerStatus, Counters, SessionInfo } from './broker.js';
 import type { ClientInfo } from './clients.js';
-import type { RecordingInfo } from './recordings.js';
+import type { RecordingInfo, ReplayStatus } from './recordings.js';
 import type { TrafficRecord } from './traffic.js';
 
 export type WorkbenchEvent =
@@ -18,7 +18,9 @@ export type WorkbenchEvent =
   | { type: 'counters'; counters: Counters }
   /** A recording started, stopped, was renamed or imported; while recording, its counts about once a second. */
   | { type: 'recording'; recording: RecordingInfo }
-  | { type: 'recording-removed'; id: string };
+  | { type: 'recording-removed'; id: string }
+  /** A replay's progress: at most about ten a second, and each change of state. */
+  | { type: 'replay'; replay: ReplayStatus };
 
 export interface EventBatch {
   /** Increases by one per batch: a gap means this receiver missed one (e.g. its socket was backed up). */

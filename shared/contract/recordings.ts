@@ -102,3 +102,57 @@ export interface RecordingExportResult {
   path: string;
   bytes: number;
 }
+
+/** 0.1–100 times the recorded pace, or 'max': as fast as the broker takes them. */
+export const ReplaySpeed = z.union([z.number().min(0.1).max(100), z.literal('max')]);
+export type ReplaySpeed = z.infer<typeof ReplaySpeed>;
+
+/**
+ * Publishes a recording's messages again through a named client (into the embedded broker, or whatever
+ * broker that client is connected to). The messages are what the broker received from every client
+ * (or, for a recording made by a named client, what that client received); retransmissions once.
+ */
+export const ReplayStartInput = z.object({
+  id: RecordingId,
+  /** The connected named client that publishes them. */
+  client: ClientName,
+  speed: ReplaySpeed.default(1),
+  /** Only the messages these connections published. */
+  connections: z.array(z.string()).max(100).optional(),
+  /** Only messages on topics matching this filter. */
+  topic: TopicFilter.optional(),
+  /** Start at this point of the recording (epoch µs); earlier messages are left out. */
+  fromUs: z.number().int().optional(),
+  /** First publish the retained messages the broker held at that point, retained. */
+  retainedFirst: z.boolean().default(false),
+});
+export type ReplayStartInput = z.input<typeof ReplayStartInput>;
+
+export const ReplayControlInput = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('pause') }),
+  z.object({ action: z.literal('resume') }),
+  z.object({ action: z.literal('stop') }),
+  z.object({ action: z.literal('speed'), speed: ReplaySpeed }),
+]);
+
+export interface ReplayStatus {
+  recordingId: string;
+  client: string;
+  speed: ReplaySpeed;
+  state: 'playing' | 'paused' | 'stopped' | 'done';
+  /** Recorded messages published so far (retained-first ones are counted apart). */
+  published: number;
+  retainedPublished: number;
+  /** Where in the recording it is (epoch µs); null before the first message. */
+  positionUs: number | null;
+  /** Why it stopped, when it did not end by itself or by a stop. */
+  error?: string;
+}
+
+/** The retained store as it was at a point of the recording (rebuilt from the snapshot and the packets). */
+export const RetainedAtInput = z.object({
+  id: RecordingId,
+  atUs: z.number().int(),
+  /** How many payload bytes each entry carries. */
+  payloadBytes: z.number().int().min(0).max(1_048_576).default(4096),
+});

@@ -1,0 +1,99 @@
+// `mqtt-workbench replay FILE`: publishes a recording's messages again into any broker (headless), at the
+// recorded pace times --speed, with progress on stderr; Ctrl-C (SIGINT) or SIGTERM stops it.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { ReplaySpeed, ReplayStatus } from '../../shared/contract/recordings.js';
+import { topicFilterProblem } from '../../shared/mqtt/topic.js';
+import { port } from './options.js';
+
+interface ReplayFlags {
+  host: string;
+  port: number;
+  speed: ReplaySpeed;
+  topic?: string;
+  retainedFirst: boolean;
+}
+
+/** The broker cannot be reached, or the replay failed (bad flags exit 2, through main()). */
+const EXIT_FAILED = 1;
+const PROGRESS_MS = 1000;
+const CLIENT_NAME = 'replayer';
+
+export function replayCommand(): Command {
+  return new Command('replay')
+    .description('publish the messages of a .mqttrec recording again into a broker, in order, at the recorded pace')
+    .argument('<file>', 'the .mqttrec file')
+    .option('--host <host>', 'broker host', '127.0.0.1')
+    .option('--port <port>', 'broker port (MQTT 5 over TCP)', port, 1883)
+    .option('--speed <x>', "0.1 to 100 times the recorded pace, or 'max'", speed, 1 as ReplaySpeed)
+    .option('--topic <filter>', 'only messages on topics matching this filter', filter)
+    .option('--retained-first', 'first publish the retained messages the broker held when the recording started', false)
+    .action(runReplay);
+}
+
+async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  const { Workbench } = await import('../workbench/workbench.js');
+  // No listeners: this workbench only reads the file and publishes to the broker given.
+  const workbench = await Workbench.start({ broker: { tcp: false, ws: false, sysInterval: 0 }, dataDir: null });
+  const fail = async (message: string) => {
+    console.error(`mqtt-workbench: ${message}`);
+    await workbench.close();
+    process.exit(EXIT_FAILED);
+  };
+  let id: string;
+  try {
+    id = (await workbench.call('recording.import', { path })).id;
+  } catch (error) {
+    await workbench.close();
+    throw error; // a file that is not a recording is a usage error
+  }
+  try {
+    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', host: flags.host, port: flags.port, protocolVersion: 5 });
+    await workbench.call('clients.connect', { name: CLIENT_NAME });
+  } catch (error) {
+    return fail(`cannot connect to mqtt://${flags.host}:${flags.port}: ${(error as Error).message}`);
+  }
+  const ended = new Promise<ReplayStatus>((resolveEnd) => {
+    workbench.onEvents((batch) => {
+      for (const e of batch.events) if (e.type === 'replay' && (e.replay.state === 'done' || e.replay.state === 'stopped')) resolveEnd(e.replay);
+    });
+  });
+  const stop = () => void workbench.call('replay.control', { action: 'stop' }).catch(() => {});
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await workbench.call('replay.start', {
+      id, client: CLIENT_NAME, speed: flags.speed, retainedFirst: flags.retainedFirst, ...(flags.topic ? { topic: flags.topic } : {}),
+    });
+  } catch (error) {
+    return fail(`cannot replay: ${(error as Error).message}`);
+  }
+  console.log(`replaying  ${path} into mqtt://${flags.host}:${flags.port} at ${flags.speed === 'max' ? 'full speed' : `${flags.speed}×`}; Ctrl-C stops`);
+  const progress = setInterval(() => {
+    void workbench.call('replay.status', {}).then(({ replay }) => {
+      if (replay) console.error(`replay: ${replay.published} messages published`);
+    });
+  }, PROGRESS_MS);
+  const last = await ended;
+  clearInterval(progress);
+  console.log(`replayed   ${last.published} messages${last.retainedPublished ? ` (and ${last.retainedPublished} retained first)` : ''}; ${last.state}`);
+  await workbench.close();
+  if (last.error) return fail(`the replay stopped: ${last.error}`);
+  process.exit(0);
+}
+
+function speed(value: string): ReplaySpeed {
+  if (value === 'max') return 'max';
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.1 || n > 100) throw new InvalidArgumentError(`expected 0.1 to 100 or "max", got "${value}"`);
+  return n;
+}
+
+function filter(value: string): string {
+  const problem = topicFilterProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
