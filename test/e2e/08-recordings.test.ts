@@ -43,6 +43,8 @@ describe('e2e: recordings', () => {
     await call('clients.publish', { name: 'myClient1', topic: 'lab/kept', qos: 1, retain: true, payload: { data: 'kept' } });
     // The counts go up while it records (the core reports them about once a second).
     await expect.poll(async () => Number(((await running.textContent()) ?? '').match(/([\d,]+) packets/)?.[1]?.replace(/,/g, '') ?? 0), POLL).toBeGreaterThan(10);
+    // One more, a second or so later: a replay at 0.1× takes ten seconds to reach it.
+    await call('clients.publish', { name: 'myClient1', topic: 'lab/late', qos: 1, payload: { data: 'late' } });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor();
 
@@ -85,6 +87,32 @@ describe('e2e: recordings', () => {
     await page.getByRole('button', { name: 'Show QoS 0/1/2 demo' }).waitFor();
     const [imported] = await call('recording.list', {});
     expect(imported).toMatchObject({ name: 'QoS 0/1/2 demo', notes: 'for Tuesday', packets: renamed!.packets });
+    expect(e.pageErrors).toEqual([]);
+  });
+
+  it('replays through a named client: pause, a new speed, resume, done; the subscriber gets them again', async () => {
+    const { page } = e;
+    const detail = page.getByRole('region', { name: 'Recording', exact: true });
+    const since = Date.now() * 1000;
+    await detail.getByLabel('Replay through client').selectOption('myClient1');
+    await detail.getByLabel('Replay speed', { exact: true }).selectOption('0.1');
+    await detail.getByRole('button', { name: 'Replay' }).click();
+    const progress = detail.getByRole('status', { name: 'Replay progress' });
+    await progress.getByText('Replaying').waitFor();
+    await detail.getByRole('button', { name: 'Pause' }).click();
+    await progress.getByText('Paused').waitFor();
+    expect((await call('replay.status', {})).replay).toMatchObject({ state: 'paused', speed: 0.1, client: 'myClient1' });
+    await detail.getByLabel('Replay speed now').selectOption('max');
+    await expect.poll(async () => (await call('replay.status', {})).replay?.speed, POLL).toBe('max');
+    await detail.getByRole('button', { name: 'Resume' }).click();
+    const last = detail.getByRole('status', { name: 'Last replay' });
+    await last.waitFor();
+    expect(await last.textContent()).toBe('Last replay: 5 messages, done.');
+    // myClient2 (subscribed to lab/#) got the five again, in the recorded order.
+    const received = async () => (await call('traffic.query', { connections: ['myClient2'], side: 'client', types: ['publish'], fromUs: since, order: 'asc' }))
+      .records.filter((r) => r.direction === 'in').map((r) => r.topic);
+    await expect.poll(async () => (await received()).length, POLL).toBe(5);
+    expect(await received()).toEqual(['lab/q0', 'lab/q1', 'lab/q2', 'lab/kept', 'lab/late']);
     expect(e.pageErrors).toEqual([]);
   });
 

@@ -71,6 +71,7 @@ export class Workbench {
         case 'counters': this.broker.counters = event.counters; break;
         case 'recording': this.recordings.upsert(event.recording); break;
         case 'recording-removed': this.recordings.remove(event.id); break;
+        case 'replay': this.recordings.replay = event.replay; break;
       }
     }
   }

@@ -1,8 +1,14 @@
 // What the Recordings tab holds besides workbench.recordings: the form for a new recording, the one
 // selected and its edits, export/import paths, a pending delete.
-import type { RecordingInfo } from '../../../shared/contract/recordings.js';
+import type { RecordingInfo, ReplaySpeed } from '../../../shared/contract/recordings.js';
+import type { InputOf } from '../../../shared/contract/commands.js';
 import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
+
+export const REPLAY_SPEEDS: readonly ReplaySpeed[] = [0.1, 0.5, 1, 2, 5, 10, 100, 'max'];
+
+/** A speed <select>'s value back to a speed. */
+export const parseSpeed = (value: string): ReplaySpeed => (value === 'max' ? 'max' : Number(value));
 
 /** Record everything the workbench sees, or only one named client's traffic. */
 export const EVERYTHING = '';
@@ -18,6 +24,11 @@ export class RecordingsViewState {
   exportPath = $state('');
   importPath = $state('');
   pendingDelete = $state.raw<RecordingInfo | null>(null);
+  replayClient = $state('');
+  /** A <select> value: a number as text, or 'max'. */
+  replaySpeed = $state('1');
+  replayTopic = $state('');
+  replayRetainedFirst = $state(false);
   /** What the last action did, for a status line. */
   done = $state<string | null>(null);
 
@@ -35,6 +46,24 @@ export class RecordingsViewState {
 
   get clientNames(): string[] {
     return this.workbench.clients.list.map((c) => c.profile.name);
+  }
+
+  get connectedClients(): string[] {
+    return this.workbench.clients.list.filter((c) => c.state === 'connected').map((c) => c.profile.name);
+  }
+
+  async startReplay(info: RecordingInfo): Promise<void> {
+    const topic = this.replayTopic.trim();
+    const status = await this.workbench.call('replay.start', {
+      id: info.id, client: this.replayClient, speed: parseSpeed(this.replaySpeed),
+      retainedFirst: this.replayRetainedFirst, ...(topic ? { topic } : {}),
+    });
+    if (status) this.recordings.replay = status;
+  }
+
+  async controlReplay(input: InputOf<'replay.control'>): Promise<void> {
+    const status = await this.workbench.call('replay.control', input);
+    if (status) this.recordings.replay = status;
   }
 
   select(info: RecordingInfo): void {
