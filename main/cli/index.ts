@@ -2,6 +2,7 @@
 // and exit with code 2 (`record` and `replay` exit 1 when the broker cannot be reached or the recording or replay fails).
 import { Command, CommanderError } from 'commander';
 import { brokerCommand } from './broker-command.js';
+import { exportCommand } from './export-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { serveCommand } from './serve-command.js';
@@ -17,7 +18,8 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(brokerCommand().exitOverride())
     .addCommand(serveCommand().exitOverride())
     .addCommand(recordCommand().exitOverride())
-    .addCommand(replayCommand().exitOverride());
+    .addCommand(replayCommand().exitOverride())
+    .addCommand(exportCommand().exitOverride());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -7,14 +7,15 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/contract/errors.js';
-import { RecordingId, type RecordingInfo, type RecordingSnapshot } from '../../shared/contract/recordings.js';
-import { TrafficQuery, type TrafficPage, type TrafficRecord } from '../../shared/contract/traffic.js';
+import { RecordingId, type ExportFormat, type RecordingInfo, type RecordingSnapshot } from '../../shared/contract/recordings.js';
+import { TrafficQuery, type TrafficPage, type TrafficRecord, type TrafficSide } from '../../shared/contract/traffic.js';
 import type { Broker } from '../broker/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { StoreError } from '../store/errors.js';
 import type { TrafficQueryOptions } from '../store/traffic-query.js';
 import type { TrafficSink } from '../tap/traffic-tap.js';
 import { nowUs } from '../tap/packet-entry.js';
+import { exportRecords } from './export-file.js';
 import { RECORDING_EXTENSION } from './format.js';
 import { Readers } from './readers.js';
 import { Recorder } from './recorder.js';
@@ -212,12 +213,15 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
   }
 
   /** A consistent copy at `path` (also of the recording being recorded: what it holds so far). */
-  async export(id: string, path: string): Promise<{ path: string; bytes: number }> {
-    this.row(id);
+  async export(id: string, path: string, format: ExportFormat = 'mqttrec', side?: TrafficSide): Promise<{ path: string; bytes: number }> {
+    const row = this.row(id);
     if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported already');
     const recorder = this.active?.recorder.id === id ? this.active.recorder : null;
     recorder?.log.flush();
-    const copy = exportCopy(recorder ? recorder.db : this.readers.get(id).db, path);
+    // pcapng holds one side: a named client's recording has only the client's.
+    const copy = format === 'mqttrec'
+      ? exportCopy(recorder ? recorder.db : this.readers.get(id).db, path)
+      : exportRecords(this.records(id), path, format, side ?? (row.client ? 'client' : 'broker'));
     this.busy.set(id, copy.catch(() => {}));
     try {
       return await copy;

@@ -74,7 +74,7 @@ export const handlers: Handlers = {
   },
   'recording.query': (core, { id, ...query }) => core.recordings.query(id, query),
   'recording.snapshot': (core, { id, payloadBytes }) => core.recordings.snapshot(id, payloadBytes),
-  'recording.export': (core, { id, path }) => core.recordings.export(id, path),
+  'recording.export': (core, { id, path, format, side }) => core.recordings.export(id, path, format, side),
   'recording.import': (core, { path }) => core.recordings.import(path),
   'recording.retainedAt': async (core, { id, atUs, payloadBytes }) => (await core.replays.retainedAt(id, atUs)).map((entry) => ({
     ...entry, payload: Buffer.from(entry.payload, 'base64').subarray(0, payloadBytes).toString('base64'),

@@ -95,7 +95,18 @@ export const RecordingSnapshotInput = z.object({
   payloadBytes: z.number().int().min(0).max(1_048_576).default(4096),
 });
 
-export const RecordingExportInput = z.object({ id: RecordingId, path: AbsolutePath });
+export const EXPORT_FORMATS = ['mqttrec', 'jsonl', 'pcapng'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const RecordingExportInput = z.object({
+  id: RecordingId,
+  path: AbsolutePath,
+  /** mqttrec: the recording itself (import it elsewhere); jsonl: one packet per line, payload base64;
+   *  pcapng: a capture Wireshark decodes as MQTT. */
+  format: z.enum(EXPORT_FORMATS).default('mqttrec'),
+  /** pcapng: whose packets (default: the client's for a named client's recording, else the broker's). */
+  side: z.enum(['broker', 'client']).optional(),
+});
 export const RecordingImportInput = z.object({ path: AbsolutePath });
 
 export interface RecordingExportResult {

@@ -1,6 +1,6 @@
 // The Recordings tab: start and stop a recording from the UI while two named clients talk, see it in
 // the list with the counts the API reports, rename it, export it to a file, delete it, import it back.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,13 @@ describe('e2e: recordings', () => {
     await detail.getByRole('button', { name: 'Export' }).click();
     await detail.getByRole('status').filter({ hasText: /^Exported to / }).waitFor();
     expect(existsSync(file)).toBe(true);
+    // The same as JSON Lines: one packet per line.
+    const lines = join(dir, 'demo.jsonl');
+    await detail.getByLabel('Export format').selectOption('jsonl');
+    await detail.getByLabel('Export to file').fill(lines);
+    await detail.getByRole('button', { name: 'Export' }).click();
+    await detail.getByRole('status').filter({ hasText: /demo\.jsonl/ }).waitFor();
+    expect(readFileSync(lines, 'utf8').trim().split('\n')).toHaveLength(renamed!.packets);
 
     await detail.getByRole('button', { name: 'Delete…' }).click();
     await page.getByRole('dialog', { name: 'Delete recording' }).getByRole('button', { name: 'Delete recording' }).click();

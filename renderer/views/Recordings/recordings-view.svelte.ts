@@ -1,6 +1,6 @@
 // What the Recordings tab holds besides workbench.recordings: the form for a new recording, the one
 // selected and its edits, export/import paths, a pending delete.
-import type { RecordingInfo, ReplaySpeed } from '../../../shared/contract/recordings.js';
+import type { ExportFormat, RecordingInfo, ReplaySpeed } from '../../../shared/contract/recordings.js';
 import type { InputOf } from '../../../shared/contract/commands.js';
 import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
 import type { Workbench } from '../../lib/state/workbench.svelte.js';
@@ -9,6 +9,12 @@ export const REPLAY_SPEEDS: readonly ReplaySpeed[] = [0.1, 0.5, 1, 2, 5, 10, 100
 
 /** A speed <select>'s value back to a speed. */
 export const parseSpeed = (value: string): ReplaySpeed => (value === 'max' ? 'max' : Number(value));
+
+export const EXPORT_NOTES: Record<ExportFormat, string> = {
+  mqttrec: 'The recording itself (SQLite): import it on another machine.',
+  jsonl: 'One packet per line as JSON, payloads base64.',
+  pcapng: 'A capture Wireshark decodes as MQTT (one TCP stream per connection).',
+};
 
 /** Record everything the workbench sees, or only one named client's traffic. */
 export const EVERYTHING = '';
@@ -22,6 +28,7 @@ export class RecordingsViewState {
   editName = $state('');
   editNotes = $state('');
   exportPath = $state('');
+  exportFormat = $state<ExportFormat>('mqttrec');
   importPath = $state('');
   pendingDelete = $state.raw<RecordingInfo | null>(null);
   replayClient = $state('');
@@ -101,7 +108,7 @@ export class RecordingsViewState {
 
   async exportSelected(): Promise<void> {
     if (!this.selected) return;
-    const result = await this.workbench.call('recording.export', { id: this.selected.id, path: this.exportPath.trim() });
+    const result = await this.workbench.call('recording.export', { id: this.selected.id, path: this.exportPath.trim(), format: this.exportFormat });
     if (result) this.done = `Exported to ${result.path} (${result.bytes.toLocaleString('en')} bytes).`;
   }
 
