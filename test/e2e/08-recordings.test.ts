@@ -123,6 +123,47 @@ describe('e2e: recordings', () => {
     expect(e.pageErrors).toEqual([]);
   });
 
+  it('opens a recording in the Timeline: step, play, the retained table as of the cursor, back to live', async () => {
+    const { page } = e;
+    const [info] = await call('recording.list', {});
+    await page.getByRole('region', { name: 'Recording', exact: true }).getByRole('button', { name: 'Open in Timeline' }).click();
+    expect(await page.getByRole('tab', { name: 'Timeline' }).getAttribute('aria-selected')).toBe('true');
+    const bar = page.getByRole('toolbar', { name: 'Recording playback' });
+    const position = bar.getByRole('status', { name: 'Playback position' });
+    await position.getByText(new RegExp(`^0 of ${info!.packets} · `)).waitFor();
+    await bar.getByRole('button', { name: 'Next packet' }).click();
+    await bar.getByRole('button', { name: 'Next packet' }).click();
+    await position.getByText(new RegExp(`^2 of ${info!.packets} · `)).waitFor();
+    // The first two packets of the recording, whatever the filters leave of them.
+    await page.getByText(/^\d of 2 packets$/).waitFor();
+
+    await bar.getByLabel('Playback speed').selectOption('100');
+    await bar.getByRole('button', { name: 'Play' }).click();
+    await position.getByText(new RegExp(`^${info!.packets} of ${info!.packets} · `)).waitFor({ timeout: 20_000 });
+    const rows = page.getByRole('listbox', { name: 'Packets' });
+    await rows.getByRole('option', { name: /^PUBLISH myClient1 → broker lab\/late/ }).waitFor();
+    await screenshot(page, 'scrub');
+
+    // The retained table as of the end, then as of the start (nothing was retained before the recording).
+    await page.getByRole('tab', { name: 'Retained' }).click();
+    const asOf = page.getByRole('table', { name: 'Retained messages as of the cursor' });
+    await asOf.getByText('lab/kept', { exact: true }).waitFor();
+    expect(await asOf.getByRole('row').nth(1).textContent()).toMatch(/^lab\/keptkept1/);
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await bar.getByLabel('Position', { exact: true }).fill('-1');
+    await position.getByText(new RegExp(`^0 of ${info!.packets} · `)).waitFor();
+    await page.getByRole('tab', { name: 'Retained' }).click();
+    await asOf.getByText('The broker held no retained messages at this point.').waitFor();
+
+    await page.getByRole('button', { name: 'Back to live' }).click();
+    await page.getByRole('heading', { name: 'Retained messages', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+    expect(await bar.count()).toBe(0);
+    await page.getByRole('tab', { name: 'Recordings' }).click();
+    expect(e.pageErrors).toEqual([]);
+  });
+
   it('says why an import fails, and keeps the list as it was', async () => {
     const { page } = e;
     await page.getByLabel('Import from file').fill(join(dir, 'missing.mqttrec'));

@@ -42,7 +42,7 @@ export class TimelineState {
   }
 }
 
-function passes(record: TrafficRecord, filter: TimelineFilter): boolean {
+export function passes(record: TrafficRecord, filter: TimelineFilter): boolean {
   if (filter.connections.length > 0 && !filter.connections.includes(record.connection)) return false;
   if (filter.types.length > 0 && !filter.types.includes(record.type)) return false;
   if (filter.topic && record.topic !== null && !safeMatches(filter.topic, record.topic)) return false;

@@ -7,11 +7,13 @@ import type { EventBatch } from '../../../shared/contract/events.js';
 import { BrokerState } from './broker.svelte.js';
 import { ClientsState } from './clients.svelte.js';
 import { RecordingsState } from './recordings.svelte.js';
+import { ScrubState } from './scrub.svelte.js';
 import { RetainedState } from './retained.svelte.js';
 import { TimelineState } from './timeline.svelte.js';
 import { TopicsState } from './topics.svelte.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost';
+export type ViewId = 'clients' | 'timeline' | 'retained' | 'topics' | 'broker' | 'recordings';
 
 export class Workbench {
   connection = $state<ConnectionState>('connecting');
@@ -24,6 +26,9 @@ export class Workbench {
   readonly retained = new RetainedState(this);
   readonly broker = new BrokerState(this);
   readonly recordings = new RecordingsState(this);
+  readonly scrub = new ScrubState(this);
+  /** The view shown (App's tabs); a recording opened for scrubbing switches to the Timeline. */
+  view = $state<ViewId>('clients');
   private api: WorkbenchClient | null = null;
 
   attach(api: WorkbenchClient): void {

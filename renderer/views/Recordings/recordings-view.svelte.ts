@@ -59,6 +59,12 @@ export class RecordingsViewState {
     return this.workbench.clients.list.filter((c) => c.state === 'connected').map((c) => c.profile.name);
   }
 
+  /** Shows the recording in the Timeline instead of live traffic, its cursor at the start. */
+  async openInTimeline(info: RecordingInfo): Promise<void> {
+    await this.workbench.scrub.open(info);
+    if (this.workbench.scrub.recording) this.workbench.view = 'timeline';
+  }
+
   async startReplay(info: RecordingInfo): Promise<void> {
     const topic = this.replayTopic.trim();
     const status = await this.workbench.call('replay.start', {

@@ -6,6 +6,7 @@ import type { Workbench } from '../../lib/state/workbench.svelte.js';
 import { PACKET_TYPES } from '../../../shared/mqtt/packet-types.js';
 import { arrowOf, castOf, isEcho, laneOf, layout, willDeliveries, type Arrow, type Lane } from './lanes.js';
 import { perWorkbench } from '../../lib/state/per-workbench.svelte.js';
+import { passes } from '../../lib/state/timeline.svelte.js';
 
 export const ZOOMS = [
   { label: 'Small', row: 24, font: 10.5 },
@@ -26,16 +27,19 @@ export class TimelineViewState {
   topicInput = $state('');
   readonly topicProblem = $derived(this.topicInput === '' ? null : topicFilterProblem(this.topicInput));
 
-  readonly cast = $derived.by(() => castOf(this.workbench.clients.list, this.timeline.records));
+  /** The packets in play: live ones, or a recording's up to the scrub cursor. */
+  readonly source = $derived.by(() => (this.scrub.recording ? this.scrub.shown : this.timeline.records));
+  readonly visible = $derived.by(() => (this.scrub.recording ? this.source.filter((r) => passes(r, this.timeline.filter)) : this.timeline.visible));
+  readonly cast = $derived.by(() => castOf(this.workbench.clients.list, this.source));
   /** Every lane that could be shown, hidden or not (for the lanes menu). */
   readonly allLanes = $derived(layout(this.cast, []));
   readonly lanes = $derived(layout(this.cast, this.hidden));
   readonly laneMap = $derived(new Map(this.lanes.map((lane) => [lane.id, lane])));
-  readonly wills = $derived(willDeliveries(this.timeline.records, this.cast));
+  readonly wills = $derived(willDeliveries(this.source, this.cast));
   /** The packets drawn, oldest first: filtered, one end per named client's exchange unless both are asked for. */
   readonly rows = $derived.by(() => {
     const { cast, laneMap, bothEnds } = this;
-    return this.timeline.visible.filter((r) => (bothEnds || !isEcho(r, cast)) && laneMap.has(laneOf(r, cast)));
+    return this.visible.filter((r) => (bothEnds || !isEcho(r, cast)) && laneMap.has(laneOf(r, cast)));
   });
   readonly selectedIndex = $derived(this.selected ? this.rows.indexOf(this.selected) : -1);
 
@@ -45,6 +49,10 @@ export class TimelineViewState {
 
   get timeline() {
     return this.workbench.timeline;
+  }
+
+  get scrub() {
+    return this.workbench.scrub;
   }
 
   get size() {
