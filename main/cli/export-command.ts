@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { headlessWorkbench } from './headless.js';
 import { oneOf } from './options.js';
 
 interface ExportFlags {
@@ -26,8 +27,7 @@ async function runExport(file: string, flags: ExportFlags): Promise<void> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   const out = resolve(flags.out ?? `${path.replace(/\.mqttrec$/i, '')}.${flags.format}`);
   if (existsSync(out)) throw new Error(`${out} already exists; choose another --out or remove it`);
-  const { Workbench } = await import('../workbench/workbench.js');
-  const workbench = await Workbench.start({ broker: { tcp: false, ws: false, sysInterval: 0 }, dataDir: null });
+  const workbench = await headlessWorkbench();
   try {
     const { id } = await workbench.call('recording.import', { path });
     const written = await workbench.call('recording.export', { id, path: out, format: flags.format, ...(flags.side ? { side: flags.side } : {}) });

@@ -1,5 +1,6 @@
 // Parsers for CLI option values: each throws a one-line message commander prints as the error.
 import { InvalidArgumentError } from 'commander';
+import { topicFilterProblem } from '../../shared/mqtt/topic.js';
 
 export function integer(min: number, max: number) {
   return (value: string): number => {
@@ -19,4 +20,15 @@ export function oneOf<T extends string>(...choices: T[]) {
     }
     return value as T;
   };
+}
+
+export function topicFilter(value: string): string {
+  const problem = topicFilterProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+export function qosLevel(value: string): 0 | 1 | 2 {
+  if (value !== '0' && value !== '1' && value !== '2') throw new InvalidArgumentError(`expected 0, 1 or 2, got "${value}"`);
+  return Number(value) as 0 | 1 | 2;
 }

@@ -2,10 +2,10 @@
 // client subscribed to a filter, until SIGINT/SIGTERM; the recording stays in --data and/or goes to --out.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { RecordingInfo } from '../../shared/contract/recordings.js';
-import { topicFilterProblem } from '../../shared/mqtt/topic.js';
-import { port } from './options.js';
+import { headlessWorkbench } from './headless.js';
+import { port, qosLevel, topicFilter } from './options.js';
 
 interface RecordFlags {
   name: string;
@@ -30,8 +30,8 @@ export function recordCommand(): Command {
     .option('--notes <text>', 'notes kept with the recording')
     .option('--host <host>', 'broker host', '127.0.0.1')
     .option('--port <port>', 'broker port (MQTT over TCP)', port, 1883)
-    .option('--filter <filter>', 'topic filter to subscribe to', filter, '#')
-    .option('--qos <qos>', 'QoS of the subscription: 0, 1 or 2', qos, 0)
+    .option('--filter <filter>', 'topic filter to subscribe to', topicFilter, '#')
+    .option('--qos <qos>', 'QoS of the subscription: 0, 1 or 2', qosLevel, 0)
     .option('--data <dir>', 'keep the recording (and the workbench state) in DIR/recordings/ (default: in memory)')
     .option('--out <file>', 'write the recording to this .mqttrec file when it stops (default without --data: ./<name>.mqttrec)')
     .action(runRecord);
@@ -39,9 +39,7 @@ export function recordCommand(): Command {
 
 async function runRecord(flags: RecordFlags): Promise<void> {
   const out = outFile(flags);
-  const { Workbench } = await import('../workbench/workbench.js');
-  // No listeners: this workbench only records; its broker must not take a port another broker wants.
-  const workbench = await Workbench.start({ broker: { tcp: false, ws: false, sysInterval: 0 }, dataDir: flags.data ?? null });
+  const workbench = await headlessWorkbench(flags.data ?? null);
   const fail = async (message: string) => {
     console.error(`mqtt-workbench: ${message}`);
     await workbench.close();
@@ -102,17 +100,6 @@ function outFile(flags: RecordFlags): string | null {
   if (existsSync(path)) throw new Error(`${path} already exists; choose another --out or remove it`);
   if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`the folder of ${path} does not exist`);
   return path;
-}
-
-function filter(value: string): string {
-  const problem = topicFilterProblem(value);
-  if (problem) throw new InvalidArgumentError(problem);
-  return value;
-}
-
-function qos(value: string): 0 | 1 | 2 {
-  if (value !== '0' && value !== '1' && value !== '2') throw new InvalidArgumentError(`expected 0, 1 or 2, got "${value}"`);
-  return Number(value) as 0 | 1 | 2;
 }
 
 function size(bytes: number): string {

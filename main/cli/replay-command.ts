@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ReplaySpeed, ReplayStatus } from '../../shared/contract/recordings.js';
-import { topicFilterProblem } from '../../shared/mqtt/topic.js';
-import { port } from './options.js';
+import { headlessWorkbench } from './headless.js';
+import { port, topicFilter } from './options.js';
 
 interface ReplayFlags {
   host: string;
@@ -27,7 +27,7 @@ export function replayCommand(): Command {
     .option('--host <host>', 'broker host', '127.0.0.1')
     .option('--port <port>', 'broker port (MQTT 5 over TCP)', port, 1883)
     .option('--speed <x>', "0.1 to 100 times the recorded pace, or 'max'", speed, 1 as ReplaySpeed)
-    .option('--topic <filter>', 'only messages on topics matching this filter', filter)
+    .option('--topic <filter>', 'only messages on topics matching this filter', topicFilter)
     .option('--retained-first', 'first publish the retained messages the broker held when the recording started', false)
     .action(runReplay);
 }
@@ -35,9 +35,7 @@ export function replayCommand(): Command {
 async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  const { Workbench } = await import('../workbench/workbench.js');
-  // No listeners: this workbench only reads the file and publishes to the broker given.
-  const workbench = await Workbench.start({ broker: { tcp: false, ws: false, sysInterval: 0 }, dataDir: null });
+  const workbench = await headlessWorkbench();
   const fail = async (message: string) => {
     console.error(`mqtt-workbench: ${message}`);
     await workbench.close();
@@ -56,9 +54,15 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   } catch (error) {
     return fail(`cannot connect to mqtt://${flags.host}:${flags.port}: ${(error as Error).message}`);
   }
+  // The replay's progress arrives as events: the latest is printed every second, the last one ends it.
+  let latest: ReplayStatus | null = null;
   const ended = new Promise<ReplayStatus>((resolveEnd) => {
     workbench.onEvents((batch) => {
-      for (const e of batch.events) if (e.type === 'replay' && (e.replay.state === 'done' || e.replay.state === 'stopped')) resolveEnd(e.replay);
+      for (const e of batch.events) {
+        if (e.type !== 'replay') continue;
+        latest = e.replay;
+        if (e.replay.state === 'done' || e.replay.state === 'stopped') resolveEnd(e.replay);
+      }
     });
   });
   const stop = () => void workbench.call('replay.control', { action: 'stop' }).catch(() => {});
@@ -73,9 +77,7 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   }
   console.log(`replaying  ${path} into mqtt://${flags.host}:${flags.port} at ${flags.speed === 'max' ? 'full speed' : `${flags.speed}×`}; Ctrl-C stops`);
   const progress = setInterval(() => {
-    void workbench.call('replay.status', {}).then(({ replay }) => {
-      if (replay) console.error(`replay: ${replay.published} messages published`);
-    });
+    if (latest) console.error(`replay: ${latest.published} messages published`);
   }, PROGRESS_MS);
   const last = await ended;
   clearInterval(progress);
@@ -90,10 +92,4 @@ function speed(value: string): ReplaySpeed {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0.1 || n > 100) throw new InvalidArgumentError(`expected 0.1 to 100 or "max", got "${value}"`);
   return n;
-}
-
-function filter(value: string): string {
-  const problem = topicFilterProblem(value);
-  if (problem) throw new InvalidArgumentError(problem);
-  return value;
 }
