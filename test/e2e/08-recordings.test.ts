@@ -127,7 +127,8 @@ describe('e2e: recordings', () => {
     const { page } = e;
     const [info] = await call('recording.list', {});
     await page.getByRole('region', { name: 'Recording', exact: true }).getByRole('button', { name: 'Open in Timeline' }).click();
-    expect(await page.getByRole('tab', { name: 'Timeline' }).getAttribute('aria-selected')).toBe('true');
+    // The packets load first, then the Timeline shows.
+    await expect.poll(() => page.getByRole('tab', { name: 'Timeline' }).getAttribute('aria-selected'), POLL).toBe('true');
     const bar = page.getByRole('toolbar', { name: 'Recording playback' });
     const position = bar.getByRole('status', { name: 'Playback position' });
     await position.getByText(new RegExp(`^0 of ${info!.packets} · `)).waitFor();
