@@ -15,5 +15,5 @@ export type { ListenerAddress } from './listeners/listener.js';
 export type { Message, QoS } from './message.js';
 export { defaultLimits, type BrokerLimits, type BrokerOptions } from './options.js';
 export { memoryPersistence, type BrokerPersistence } from './persistence.js';
-export { brokerStatus, deleteRetainedTree, jsonSafe, listRetained, listSessions, payloadPreview, sessionDetail, sessionInfo } from './inspect.js';
+export { brokerStatus, deleteRetainedTree, jsonSafe, listRetained, listSessions, payloadPreview, sessionDetail, sessionInfo, sessionSubscriptions } from './inspect.js';
 export type { PacketEvent } from './events.js';

@@ -55,8 +55,8 @@ export function listSessions(broker: Broker): SessionInfo[] {
   return [...broker.allSessions()].map(sessionInfo);
 }
 
-export function sessionDetail(session: Session, limit: number): SessionDetail {
-  const subscriptions: SessionSubscription[] = [...session.subscriptions.values()].map((s) => ({
+export function sessionSubscriptions(session: Session): SessionSubscription[] {
+  return [...session.subscriptions.values()].map((s) => ({
     filter: s.filter,
     qos: s.qos,
     noLocal: s.noLocal,
@@ -64,10 +64,13 @@ export function sessionDetail(session: Session, limit: number): SessionDetail {
     retainHandling: s.retainHandling,
     subscriptionIdentifier: s.subscriptionId ?? null,
   }));
+}
+
+export function sessionDetail(session: Session, limit: number): SessionDetail {
   const pending = session.pending();
   return {
     session: sessionInfo(session),
-    subscriptions,
+    subscriptions: sessionSubscriptions(session),
     messages: pending.slice(0, limit).map(pendingSummary),
     messagesTotal: pending.length,
   };

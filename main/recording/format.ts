@@ -2,7 +2,8 @@
 // "Recordings" repeats it); the SQL below is the definition.
 //
 //   PRAGMA application_id = 0x4d515452 ("MQTR"): marks the file as a recording.
-//   PRAGMA user_version   = the format version (1). A reader refuses versions newer than it knows.
+//   PRAGMA user_version   = the format version (2). A reader refuses versions newer than it knows and
+//                           upgrades older ones in place (see RECORDING_MIGRATIONS).
 //
 //   recording          exactly one row: id, name, notes, started_us / ended_us (epoch microseconds;
 //                      ended_us NULL while recording), source ('embedded broker' or the outside broker's
@@ -18,6 +19,18 @@
 //                      id), received_at (epoch ms).
 //   snapshot_sessions  the broker's sessions when the recording started: client_id, session (JSON of the
 //                      contract's SessionInfo), subscriptions (JSON array of SessionSubscription).
+//   retained_changes   (format 2) every change to the retained store while recording, whatever made it (a
+//                      PUBLISH, a will, a delete from the workbench): seq, time_us, from_packet (the id of
+//                      the traffic row from which on it shows: the packet that caused it, or the next packet
+//                      after a change no packet caused — a closed socket, a timer, the workbench's API),
+//                      topic, and the message as in snapshot_retained, or payload NULL when it was cleared.
+//   session_changes    (format 2) every change to a session while recording (created, connected,
+//                      disconnected, subscribed, expired…) and its queue sizes sampled once a second when
+//                      they changed: seq, time_us, from_packet, client_id, and session / subscriptions as
+//                      in snapshot_sessions, or both NULL when the session ended.
+//   The broker's state at packet N is the snapshot with every change whose from_packet <= N applied, the
+//   latest per topic / client id (from_packet grows with seq). Recordings made by a named client from an outside broker have no
+//   snapshot and no changes (recording.client is set): that broker's state is not known.
 //
 // A file is complete on its own: the recorder checkpoints its WAL when it stops, and export writes a
 // consistent copy with SQLite's backup API.
@@ -70,6 +83,40 @@ CREATE TABLE snapshot_sessions (
 `,
 };
 
+const formatTwo: Migration = {
+  version: 2,
+  description: "the broker's retained and session changes while recording",
+  sql: `
+CREATE TABLE retained_changes (
+  seq          INTEGER PRIMARY KEY,
+  time_us      INTEGER NOT NULL,
+  from_packet INTEGER NOT NULL,
+  topic        TEXT NOT NULL,
+  payload      BLOB,
+  qos          INTEGER,
+  properties   TEXT,
+  publisher    TEXT,
+  received_at  INTEGER
+) STRICT;
+CREATE INDEX retained_changes_by_topic ON retained_changes (topic);
+CREATE INDEX retained_changes_by_packet ON retained_changes (from_packet);
+
+CREATE TABLE session_changes (
+  seq           INTEGER PRIMARY KEY,
+  time_us       INTEGER NOT NULL,
+  from_packet  INTEGER NOT NULL,
+  client_id     TEXT NOT NULL,
+  session       TEXT,
+  subscriptions TEXT
+) STRICT;
+CREATE INDEX session_changes_by_client ON session_changes (client_id);
+CREATE INDEX session_changes_by_packet ON session_changes (from_packet);
+`,
+};
+
 /** The format's steps, oldest first: user_version is the format version. Never edit a released one. */
-export const RECORDING_MIGRATIONS: readonly Migration[] = [formatOne];
+export const RECORDING_MIGRATIONS: readonly Migration[] = [formatOne, formatTwo];
+
+/** The first format whose recordings keep the broker's changes (older ones have only the start snapshot). */
+export const FORMAT_WITH_CHANGES = 2;
 export const RECORDING_FORMAT_VERSION = RECORDING_MIGRATIONS.length;

@@ -1,6 +1,8 @@
 // The recording that is on: its file, its own TrafficLog (the same batching as the live log: one
-// transaction per flush, never a write on the broker's turn beyond queueing), and the sink the tap feeds.
+// transaction per flush, never a write on the broker's turn beyond queueing), the sink the tap feeds,
+// and for a recording of the embedded broker, the broker's changes (state-recorder.ts).
 import type { RecordingInfo } from '../../shared/contract/recordings.js';
+import type { Broker } from '../broker/index.js';
 import type { SqliteDatabase } from '../store/db.js';
 import type { StoreError } from '../store/errors.js';
 import { TrafficLog } from '../store/traffic-log.js';
@@ -8,6 +10,7 @@ import type { TrafficEntry } from '../store/traffic-rows.js';
 import type { TrafficSink } from '../tap/traffic-tap.js';
 import { nowUs } from '../tap/packet-entry.js';
 import { type RecordingRow, countPackets, readRow, toInfo, updateRow } from './recording-file.js';
+import { BrokerStateRecorder } from './state-recorder.js';
 
 /** Whole payloads and no pruning: a recording loses nothing (the live log keeps 256 KiB and a budget). */
 const KEEP_EVERYTHING = { payloadCapBytes: Number.POSITIVE_INFINITY, budgetBytes: Number.POSITIVE_INFINITY };
@@ -16,18 +19,48 @@ export class Recorder {
   readonly log: TrafficLog;
   readonly sink: TrafficSink;
   private current: RecordingRow;
+  private readonly state: BrokerStateRecorder | null;
+  /** The id of the last packet queued, and whether the turn that queued it is still running. */
+  private lastPacket = 0;
+  private inPacketTurn = false;
 
-  /** `db` is a freshly created recording file (snapshot written); the recorder owns it from now on. */
-  constructor(readonly db: SqliteDatabase, onError: (error: StoreError) => void) {
+  /**
+   * `db` is a freshly created recording file (snapshot written); the recorder owns it from now on.
+   * `broker`: the embedded broker whose changes to record (null for a named client's recording).
+   */
+  constructor(readonly db: SqliteDatabase, broker: Broker | null, onError: (error: StoreError) => void) {
     this.log = new TrafficLog(db, { ...KEEP_EVERYTHING, onError });
     this.current = readRow(db);
     const log = this.log;
     const only = this.current.client;
     this.sink = only === null
-      ? (entry: TrafficEntry) => void log.append(entry)
+      ? (entry: TrafficEntry) => {
+          this.lastPacket = log.append(entry) || this.lastPacket;
+          if (this.inPacketTurn) return;
+          this.inPacketTurn = true;
+          queueMicrotask(() => {
+            this.inPacketTurn = false;
+          });
+        }
       : (entry: TrafficEntry) => {
           if (entry.side === 'client' && entry.connection === only) log.append(entry);
         };
+    this.state = broker ? new BrokerStateRecorder(db, broker, () => this.changeShowsFrom(), onError) : null;
+  }
+
+  /**
+   * The first packet at which a change of the broker's state made now shows: the packet being handled
+   * (the broker changes its state in the same turn as it handles the packet that caused it), else the
+   * next one (a socket closed, a timer fired, the workbench's API: nothing recorded caused it).
+   */
+  private changeShowsFrom(): number {
+    return this.inPacketTurn ? this.lastPacket : this.lastPacket + 1;
+  }
+
+  /** Writes everything queued (before a read of the file). */
+  flush(): void {
+    this.log.flush();
+    this.state?.flush();
   }
 
   get id(): string {
@@ -53,6 +86,7 @@ export class Recorder {
    * the file is then complete on its own. The caller has removed the sink already.
    */
   stop(): RecordingRow {
+    this.state?.stop();
     this.log.close();
     updateRow(this.db, { ended_us: nowUs(), packets: countPackets(this.db) });
     const row = readRow(this.db);

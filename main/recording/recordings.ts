@@ -7,22 +7,26 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/contract/errors.js';
-import { RecordingId, type ExportFormat, type RecordingInfo, type RecordingSnapshot } from '../../shared/contract/recordings.js';
+import { RecordingId, type ExportFormat, type RecordingInfo, type RecordingSnapshot, type SessionAt } from '../../shared/contract/recordings.js';
 import { TrafficQuery, type TrafficPage, type TrafficRecord, type TrafficSide } from '../../shared/contract/traffic.js';
+import type { RetainedEntry } from '../../shared/contract/broker.js';
 import type { Broker } from '../broker/index.js';
 import type { ClientRegistry } from '../clients/index.js';
+import type { SqliteDatabase } from '../store/db.js';
 import type { StoreError } from '../store/errors.js';
+import { migrate } from '../store/migrate.js';
 import type { TrafficQueryOptions } from '../store/traffic-query.js';
 import type { TrafficSink } from '../tap/traffic-tap.js';
 import { nowUs } from '../tap/packet-entry.js';
 import { exportRecords } from './export-file.js';
-import { RECORDING_EXTENSION } from './format.js';
+import { FORMAT_WITH_CHANGES, RECORDING_EXTENSION, RECORDING_MIGRATIONS } from './format.js';
 import { Readers } from './readers.js';
 import { Recorder } from './recorder.js';
 import {
   type RecordingRow, closeUnfinished, createRecordingFile, fileBytes, openRecordingFile, readRow, toInfo, updateRow,
 } from './recording-file.js';
-import { readSnapshot, readSnapshotRetained, writeSnapshot, type StoredRetained } from './snapshot.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { packetAt, retainedAt, sessionsAt } from './state-at.js';
 import { exportCopy, importCopy, removeWithCompanions, STAGING_PREFIX } from './transfer.js';
 
 /** Longer than any payload a recording keeps (they are kept whole). */
@@ -104,7 +108,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     try {
       // A named client records an outside broker: this broker's state is not what it sees.
       if (!client) writeSnapshot(db, this.options.broker);
-      recorder = new Recorder(db, (error: StoreError) => this.options.onError(error));
+      recorder = new Recorder(db, client ? null : this.options.broker, (error: StoreError) => this.options.onError(error));
     } catch (error) {
       db.close();
       removeWithCompanions(this.fileOf(id));
@@ -200,16 +204,24 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     } while (cursor !== undefined);
   }
 
-  /** The retained messages at the recording's start, with whole payloads. */
-  snapshotRetained(id: string): StoredRetained[] {
-    this.row(id);
-    return readSnapshotRetained(this.active?.recorder.id === id ? this.active.recorder.db : this.readers.get(id).db);
+  /** The retained store at packet `atPacket` (0: at the start), payloads cut to `payloadBytes`. */
+  retainedAt(id: string, atPacket: number, payloadBytes = WHOLE_PAYLOAD): RetainedEntry[] {
+    return retainedAt(this.stateDb(id), atPacket, payloadBytes);
+  }
+
+  /** The broker's sessions at packet `atPacket`. */
+  sessionsAt(id: string, atPacket: number): SessionAt[] {
+    return sessionsAt(this.stateDb(id), atPacket);
+  }
+
+  /** The id of the last packet at or before `atUs` (0: none). */
+  packetAt(id: string, atUs: number): number {
+    return packetAt(this.db(id), atUs);
   }
 
   snapshot(id: string, payloadBytes: number): RecordingSnapshot {
     this.row(id);
-    const db = this.active?.recorder.id === id ? this.active.recorder.db : this.readers.get(id).db;
-    return readSnapshot(db, payloadBytes);
+    return readSnapshot(this.db(id), payloadBytes);
   }
 
   /** A consistent copy at `path` (also of the recording being recorded: what it holds so far). */
@@ -217,7 +229,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     const row = this.row(id);
     if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported already');
     const recorder = this.active?.recorder.id === id ? this.active.recorder : null;
-    recorder?.log.flush();
+    recorder?.flush();
     // pcapng holds one side: a named client's recording has only the client's.
     const copy = format === 'mqttrec'
       ? exportCopy(recorder ? recorder.db : this.readers.get(id).db, path)
@@ -253,6 +265,27 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     return toInfo(row, { recording: false, packets: row.packets, bytes: fileBytes(this.fileOf(id)) });
   }
 
+  /** The file to read (the one being recorded: what it holds so far, everything queued written first). */
+  private db(id: string): SqliteDatabase {
+    if (this.active?.recorder.id !== id) return this.readers.get(id).db;
+    this.active.recorder.flush();
+    return this.active.recorder.db;
+  }
+
+  /** The file, if it holds the embedded broker's changes; a clear error otherwise. */
+  private stateDb(id: string): SqliteDatabase {
+    const row = this.row(id);
+    if (row.client !== null) {
+      throw new WorkbenchError('conflict', `"${row.name}" was recorded by the named client ${row.client} from ${row.source}: ` +
+        "it holds that client's packets, not the broker's state");
+    }
+    if (row.format_version < FORMAT_WITH_CHANGES) {
+      throw new WorkbenchError('conflict', `"${row.name}" is in recording format ${row.format_version}, which kept the broker's ` +
+        `state at the start only; the state at a later point needs format ${FORMAT_WITH_CHANGES}`);
+    }
+    return this.db(id);
+  }
+
   private row(id: string): RecordingRow {
     const row = this.rows.get(id);
     if (!row) throw new WorkbenchError('not-found', `no recording with id "${id}"`);
@@ -283,6 +316,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
       try {
         const db = openRecordingFile(path, false);
         try {
+          migrate(db, RECORDING_MIGRATIONS); // an older format gains the newer tables (empty)
           closeUnfinished(db);
           if (readRow(db).id !== id) updateRow(db, { id });
           this.rows.set(id, readRow(db));

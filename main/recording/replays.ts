@@ -1,6 +1,5 @@
 // The replay of a recording through a named client: at most one at a time, its progress as events.
 import { EventEmitter } from 'node:events';
-import type { RetainedEntry } from '../../shared/contract/broker.js';
 import { WorkbenchError } from '../../shared/contract/errors.js';
 import type { ReplaySpeed, ReplayStatus } from '../../shared/contract/recordings.js';
 import type { ClientRegistry } from '../clients/index.js';
@@ -8,7 +7,7 @@ import { namedClientPublisher } from './named-client-publisher.js';
 import type { Recordings } from './recordings.js';
 import { startReplay, type Replay, type ReplayProgress } from './replay.js';
 import { selectMessages } from './replay-messages.js';
-import { retainedAt, retainedFirstFrom } from './state-at.js';
+import { retainedFirstFrom } from './state-at.js';
 
 export interface ReplayRequest {
   id: string;
@@ -41,7 +40,7 @@ export class Replays extends EventEmitter<{ progress: [ReplayStatus] }> {
     }
     const startedUs = this.recordings.list().find((r) => r.id === request.id)?.startedUs;
     if (startedUs === undefined) throw new WorkbenchError('not-found', `no recording with id "${request.id}"`);
-    const retained = request.retainedFirst ? retainedFirstFrom(await this.retainedAt(request.id, request.fromUs ?? startedUs)) : [];
+    const retained = request.retainedFirst ? retainedFirstFrom(this.recordings.retainedAt(request.id, this.recordings.packetAt(request.id, (request.fromUs ?? startedUs) - 1))) : [];
     const records = this.recordings.records(request.id, {
       types: ['connect', 'publish', 'puback', 'pubcomp'], ...(request.fromUs !== undefined ? { fromUs: request.fromUs } : {}),
     });
@@ -71,14 +70,6 @@ export class Replays extends EventEmitter<{ progress: [ReplayStatus] }> {
     else if (action === 'stop') await current.replay.stop();
     else current.replay.setSpeed(speed!);
     return this.report(current.replay.progress);
-  }
-
-  /** The retained store as it was at `atUs`: the recording's snapshot plus its retained PUBLISHes up to then. */
-  async retainedAt(id: string, atUs: number): Promise<RetainedEntry[]> {
-    const snapshot = this.recordings.snapshotRetained(id);
-    const records = [];
-    for await (const r of this.recordings.records(id, { side: 'broker', types: ['connect', 'publish'], toUs: atUs })) records.push(r);
-    return retainedAt(snapshot, records, atUs);
   }
 
   async close(): Promise<void> {

@@ -2,12 +2,12 @@
 // scrub can start from what the broker held rather than from nothing.
 import type { SessionInfo, SessionSubscription } from '../../shared/contract/broker.js';
 import type { RecordingSnapshot } from '../../shared/contract/recordings.js';
-import { jsonSafe, sessionDetail, type Broker, type Message } from '../broker/index.js';
+import { jsonSafe, sessionInfo, sessionSubscriptions, type Broker, type Message } from '../broker/index.js';
 import type { SqliteDatabase } from '../store/db.js';
 import { decodeJson, encodeJson } from '../store/json-codec.js';
 
-/** One retained message as stored, payload whole (for replay and scrub). */
-export interface StoredRetained {
+/** One retained message as stored, payload whole. */
+interface StoredRetained {
   topic: string;
   payload: Buffer;
   qos: 0 | 1 | 2;
@@ -27,14 +27,13 @@ export function writeSnapshot(db: SqliteDatabase, broker: Broker): void {
       retained.run(m.topic, m.payload, m.qos, m.properties ? encodeJson(m.properties) : null, m.publisher, m.receivedAt);
     }
     for (const s of broker.allSessions()) {
-      const detail = sessionDetail(s, 0);
-      session.run(s.clientId, JSON.stringify(detail.session), JSON.stringify(detail.subscriptions));
+      session.run(s.clientId, JSON.stringify(sessionInfo(s)), JSON.stringify(sessionSubscriptions(s)));
     }
   })();
 }
 
 /** The retained messages of the snapshot, whole, in topic order. */
-export function readSnapshotRetained(db: SqliteDatabase): StoredRetained[] {
+function readSnapshotRetained(db: SqliteDatabase): StoredRetained[] {
   const rows = db.prepare<[], { topic: string; payload: Buffer; qos: number; properties: string | null; publisher: string; received_at: number }>(
     'SELECT topic, payload, qos, properties, publisher, received_at FROM snapshot_retained ORDER BY topic',
   ).all();

@@ -1,88 +1,101 @@
-// The broker's state "as of the cursor" while scrubbing a recording: rebuilt from the snapshot taken when
-// the recording started plus the recorded packets up to the cursor.
-//
-// Retained store: a retained PUBLISH the broker received ('broker' side, 'in') sets its topic; one with an
-// empty payload deletes it and is not stored [MQTT-3.3.1-10/11]. Like the broker, a PUBLISH to '$SYS/…'
-// changes nothing (the broker refuses it). Not visible in the packets, so not rebuilt: a retained will
-// the broker published, and a retained message deleted from the workbench (retained.delete).
-//
-// Sessions ("who was connected as of the cursor") are not rebuilt here: the traffic log has no record of
-// a connection closing without a DISCONNECT (socket lost, keep-alive, take-over), so a list built from
-// CONNECT/DISCONNECT alone would be wrong exactly when it matters.
+// The broker's state "as of the cursor" while scrubbing a recording: the snapshot taken when it started,
+// with every change the broker made up to the cursor applied (format.ts: retained_changes,
+// session_changes). A point is a packet: stepping onto a retained PUBLISH shows it stored, onto a
+// CONNECT its session; a socket that closed after it shows closed from the next packet on.
 import type { RetainedEntry } from '../../shared/contract/broker.js';
-import type { TrafficRecord } from '../../shared/contract/traffic.js';
+import type { SessionAt } from '../../shared/contract/recordings.js';
 import { jsonSafe } from '../broker/inspect.js';
-import { TopicAliases } from './replay-messages.js';
+import type { SqliteDatabase } from '../store/db.js';
+import { decodeJson } from '../store/json-codec.js';
+import { TRAFFIC_BLOCK_SIZE } from '../store/migrations/traffic-tables.js';
 import { replayProperties } from './replay-properties.js';
 import type { RetainedFirst } from './replay.js';
 
-/** A retained message in the recording's starting snapshot. */
-export interface RetainedSnapshotEntry {
+interface RetainedRow {
   topic: string;
-  /** The bytes (the recording's stored snapshot), or base64 (as the contract's RetainedEntry carries them). */
-  payload: Buffer | string;
-  /** The original size, when `payload` holds only its first bytes. */
-  payloadSize?: number;
-  qos: 0 | 1 | 2;
-  publisher: string;
-  /** Epoch ms. */
-  receivedAt: number;
-  /** As the broker keeps them (correlation data a Buffer) or JSON-safe (as { base64 }). */
-  properties?: object | null;
+  /** NULL: a change that cleared the topic. */
+  payload: Buffer | null;
+  payload_size: number | null;
+  qos: number | null;
+  properties: string | null;
+  publisher: string | null;
+  received_at: number | null;
 }
 
-/** Properties the retained table does not show: per-connection ones, and the expiry (kept as a time). */
-const NOT_STORED = new Set(['topicAlias', 'subscriptionIdentifier', 'messageExpiryInterval']);
+interface SessionRow {
+  client_id: string;
+  /** NULL: a change that ended the session. */
+  session: string | null;
+  subscriptions: string | null;
+}
 
 /**
- * The retained store as of `cursorUs` (epoch µs, inclusive), sorted by topic, in the shape the live
- * retained table uses (`retained.list`). Payloads are as whole as the records hold them.
+ * The id of the last packet at or before `atUs` (0: none). Only the last block that starts at or before
+ * it can hold it: every later block starts after it.
  */
-export function retainedAt(snapshot: readonly RetainedSnapshotEntry[], records: Iterable<TrafficRecord>, cursorUs: number): RetainedEntry[] {
-  const store = new Map<string, RetainedEntry>();
-  for (const entry of snapshot) store.set(entry.topic, snapshotEntry(entry));
-  const aliases = new TopicAliases();
-  for (const r of records) {
-    if (r.side !== 'broker' || r.timeUs > cursorUs) continue;
-    if (r.type === 'connect') aliases.reset(r.connection);
-    if (r.type !== 'publish' || r.direction !== 'in') continue;
-    // Every PUBLISH in counts for the aliases, retained or not.
-    const topic = aliases.topicOf(r);
-    if (!r.retain || topic === null || topic.startsWith('$SYS/')) continue;
-    if (r.payloadSize === 0) store.delete(topic);
-    else store.set(topic, recordEntry(r, topic));
+export function packetAt(db: SqliteDatabase, atUs: number): number {
+  const block = db.prepare<[number], number | null>('SELECT max(block) FROM traffic_blocks WHERE min_time_us <= ?').pluck().get(atUs);
+  if (block === null || block === undefined) return 0;
+  return db.prepare<[number, number, number], number>('SELECT coalesce(max(id), 0) FROM traffic WHERE id BETWEEN ? AND ? AND time_us <= ?')
+    .pluck().get(block * TRAFFIC_BLOCK_SIZE, (block + 1) * TRAFFIC_BLOCK_SIZE - 1, atUs)!;
+}
+
+/**
+ * The latest row per key among the changes that show at packet `atPacket` (from_packet grows with seq,
+ * so they are the rows up to one seq).
+ */
+const latestChanges = (table: string, key: string, columns: string) =>
+  `SELECT ${key}, ${columns} FROM ${table} WHERE seq IN (SELECT max(seq) FROM ${table} WHERE seq <= ` +
+  `(SELECT seq FROM ${table} WHERE from_packet <= ? ORDER BY from_packet DESC, seq DESC LIMIT 1) GROUP BY ${key})`;
+
+const RETAINED_COLUMNS = 'substr(payload, 1, ?) AS payload, length(payload) AS payload_size, qos, properties, publisher, received_at';
+
+/**
+ * The retained store at packet `atPacket` (0: at the start), sorted by topic, in the shape the live
+ * retained table uses (`retained.list`), each payload cut to `payloadBytes`.
+ */
+export function retainedAt(db: SqliteDatabase, atPacket: number, payloadBytes: number): RetainedEntry[] {
+  const store = new Map<string, RetainedRow>();
+  const snapshot = db.prepare<[number], RetainedRow>(`SELECT topic, ${RETAINED_COLUMNS} FROM snapshot_retained`).all(payloadBytes);
+  for (const row of snapshot) store.set(row.topic, row);
+  const changes = db.prepare<[number, number], RetainedRow>(latestChanges('retained_changes', 'topic', RETAINED_COLUMNS)).all(payloadBytes, atPacket);
+  for (const row of changes) {
+    if (row.payload === null) store.delete(row.topic);
+    else store.set(row.topic, row);
   }
-  return [...store.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  return [...store.values()].sort(byKey((r) => r.topic)).map(retainedEntry);
 }
 
-function snapshotEntry(e: RetainedSnapshotEntry): RetainedEntry {
-  const payload = typeof e.payload === 'string' ? e.payload : e.payload.toString('base64');
-  const size = e.payloadSize ?? (typeof e.payload === 'string' ? Buffer.byteLength(e.payload, 'base64') : e.payload.length);
+/** The sessions at packet `atPacket`, sorted by client id, as broker.sessions / broker.session show them. */
+export function sessionsAt(db: SqliteDatabase, atPacket: number): SessionAt[] {
+  const sessions = new Map<string, SessionRow>();
+  for (const row of db.prepare<[], SessionRow>('SELECT client_id, session, subscriptions FROM snapshot_sessions').all()) {
+    sessions.set(row.client_id, row);
+  }
+  for (const row of db.prepare<[number], SessionRow>(latestChanges('session_changes', 'client_id', 'session, subscriptions')).all(atPacket)) {
+    if (row.session === null) sessions.delete(row.client_id);
+    else sessions.set(row.client_id, row);
+  }
+  return [...sessions.values()].sort(byKey((r) => r.client_id)).map((r) => ({
+    session: JSON.parse(r.session!) as SessionAt['session'],
+    subscriptions: JSON.parse(r.subscriptions!) as SessionAt['subscriptions'],
+  }));
+}
+
+function retainedEntry(r: RetainedRow): RetainedEntry {
   return {
-    topic: e.topic, qos: e.qos, payload, payloadSize: size, publisher: e.publisher, receivedAt: e.receivedAt,
-    properties: e.properties && Object.keys(e.properties).length > 0 ? jsonSafe(e.properties) : null,
+    topic: r.topic,
+    qos: r.qos as 0 | 1 | 2,
+    payload: r.payload!.toString('base64'),
+    payloadSize: r.payload_size!,
+    publisher: r.publisher!,
+    receivedAt: r.received_at!,
+    properties: r.properties === null ? null : jsonSafe(decodeJson<object>(r.properties)),
   };
 }
 
-function recordEntry(r: TrafficRecord, topic: string): RetainedEntry {
-  return {
-    topic,
-    qos: r.qos ?? 0,
-    payload: r.payload ?? '',
-    payloadSize: r.payloadSize,
-    publisher: r.connection,
-    receivedAt: Math.floor(r.timeUs / 1000),
-    properties: storedProperties(r.fields),
-  };
-}
-
-/** The recorded PUBLISH properties the retained message keeps (JSON-safe already: Buffers are { base64 }). */
-function storedProperties(fields: Record<string, unknown>): Record<string, unknown> | null {
-  const recorded = fields.properties;
-  if (typeof recorded !== 'object' || recorded === null) return null;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(recorded)) if (!NOT_STORED.has(key)) out[key] = value;
-  return Object.keys(out).length > 0 ? out : null;
+function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
 /**

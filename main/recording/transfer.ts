@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { WorkbenchError } from '../../shared/contract/errors.js';
 import type { SqliteDatabase } from '../store/db.js';
 import { describeCause } from '../store/errors.js';
+import { migrate } from '../store/migrate.js';
+import { RECORDING_MIGRATIONS } from './format.js';
 import { openImportedCopy } from './import-check.js';
 import { type RecordingRow, closeUnfinished, readRow, updateRow } from './recording-file.js';
 
@@ -45,6 +47,7 @@ export async function importCopy(source: string, dir: string, id: string, target
       throw new WorkbenchError('io-error', `cannot import ${source}: it cannot be read (${describeCause(error)})`);
     });
     db = openImportedCopy(staging, source);
+    migrate(db, RECORDING_MIGRATIONS); // a file in an older format gains the newer tables
     closeUnfinished(db);
     updateRow(db, { id });
     const row = readRow(db);

@@ -76,9 +76,8 @@ export const handlers: Handlers = {
   'recording.snapshot': (core, { id, payloadBytes }) => core.recordings.snapshot(id, payloadBytes),
   'recording.export': (core, { id, path, format, side }) => core.recordings.export(id, path, format, side),
   'recording.import': (core, { path }) => core.recordings.import(path),
-  'recording.retainedAt': async (core, { id, atUs, payloadBytes }) => (await core.replays.retainedAt(id, atUs)).map((entry) => ({
-    ...entry, payload: Buffer.from(entry.payload, 'base64').subarray(0, payloadBytes).toString('base64'),
-  })),
+  'recording.retainedAt': (core, { id, atPacket, payloadBytes }) => core.recordings.retainedAt(id, atPacket, payloadBytes),
+  'recording.sessionsAt': (core, { id, atPacket }) => core.recordings.sessionsAt(id, atPacket),
   'replay.start': (core, input) => core.replays.start(input),
   'replay.control': (core, input) => core.replays.control(input.action, input.action === 'speed' ? input.speed : undefined),
   'replay.status': (core) => ({ replay: core.replays.status() }),

@@ -11,8 +11,8 @@ import {
 } from './clients.js';
 import {
   RecordingExportInput, RecordingImportInput, RecordingQuery, RecordingRef, RecordingRenameInput, RecordingSnapshotInput,
-  RecordingStartInput, ReplayControlInput, ReplayStartInput, RetainedAtInput, type RecordingExportResult,
-  type RecordingInfo, type RecordingSnapshot, type ReplayStatus,
+  RecordingStartInput, ReplayControlInput, ReplayStartInput, RetainedAtInput, SessionsAtInput,
+  type RecordingExportResult, type RecordingInfo, type SessionAt, type RecordingSnapshot, type ReplayStatus,
 } from './recordings.js';
 import { TrafficQuery, type TrafficPage, type TrafficStats } from './traffic.js';
 
@@ -56,6 +56,7 @@ export const commands = {
   'recording.export': command<RecordingExportResult>()(RecordingExportInput),
   'recording.import': command<RecordingInfo>()(RecordingImportInput),
   'recording.retainedAt': command<RetainedEntry[]>()(RetainedAtInput),
+  'recording.sessionsAt': command<SessionAt[]>()(SessionsAtInput),
   'replay.start': command<ReplayStatus>()(ReplayStartInput),
   'replay.control': command<ReplayStatus>()(ReplayControlInput),
   'replay.status': command<{ replay: ReplayStatus | null }>()(Empty),

@@ -160,10 +160,26 @@ export interface ReplayStatus {
   error?: string;
 }
 
-/** The retained store as it was at a point of the recording (rebuilt from the snapshot and the packets). */
+/**
+ * A point of a recording: the packet with this id (a record's `id`; 0: the start, before any packet).
+ * The broker's state there includes what that packet made the broker do (a retained PUBLISH is stored,
+ * a CONNECT has its session); what no packet caused (a socket closed, a timer) shows from the next packet.
+ */
+const AtPacket = z.number().int().min(0);
+
+/** The retained store as it was at a point of the recording (the start snapshot plus the broker's changes). */
 export const RetainedAtInput = z.object({
   id: RecordingId,
-  atUs: z.number().int(),
+  atPacket: AtPacket,
   /** How many payload bytes each entry carries. */
   payloadBytes: z.number().int().min(0).max(1_048_576).default(4096),
 });
+
+/** The broker's sessions as they were at a point of the recording. */
+export const SessionsAtInput = z.object({ id: RecordingId, atPacket: AtPacket });
+
+/**
+ * A session as it was at a point of a recording, as broker.sessions and broker.session show it live.
+ * `queued` and `inflight` are as of the session's last change or the last sample (once a second).
+ */
+export type SessionAt = SnapshotSession;

@@ -56,7 +56,7 @@ describe('cli: record', () => {
     // The file itself: one recording row, and the client's packets in order.
     const db = new Database(out, { readonly: true });
     const row = db.prepare('SELECT * FROM recording').get() as Record<string, unknown>;
-    expect(row).toMatchObject({ name: 'site visit', notes: 'line 3', source: `mqtt://127.0.0.1:${broker.port}`, client: 'recorder', filter: 'site/#', format_version: 1 });
+    expect(row).toMatchObject({ name: 'site visit', notes: 'line 3', source: `mqtt://127.0.0.1:${broker.port}`, client: 'recorder', filter: 'site/#', format_version: 2 });
     expect(row.ended_us).toBeGreaterThan(row.started_us as number);
     expect(row.packets).toBe(Number(done![1]));
     const publishes = db.prepare("SELECT topic, CAST(payload AS TEXT) AS payload, retain FROM traffic WHERE type = 3 ORDER BY id").all() as Array<{ topic: string; payload: string; retain: number }>;

@@ -103,7 +103,7 @@ describe('recording.import: bad files are refused and change nothing', () => {
     db.pragma('user_version = 99');
     db.close();
     const message = await refused(newer, 'io-error');
-    expect(message).toMatch(/recording format 99, written by a newer MQTT Workbench; this one reads format 1/);
+    expect(message).toMatch(/recording format 99, written by a newer MQTT Workbench; this one reads format 2/);
   });
 
   it('a recording file without its tables', async () => {
@@ -122,6 +122,23 @@ describe('recording.import: bad files are refused and change nothing', () => {
     expect(await refused(join(dir, 'other'), 'io-error')).toMatch(/not a file/);
     expect(await refused(join(dir, 'missing.mqttrec'), 'not-found')).toMatch(/no such file/);
     await rejection(t.api.call('recording.import', { path: 'good.mqttrec' }), 'invalid-input');
+  });
+
+  it('a format 1 file (before the broker\'s changes were kept) is upgraded in place: its traffic reads, the state at a point is refused with a reason', async () => {
+    const older = join(dir, 'format1.mqttrec');
+    copyFileSync(good, older);
+    const db = new Database(older);
+    db.exec('DROP TABLE retained_changes; DROP TABLE session_changes; UPDATE recording SET format_version = 1');
+    db.pragma('user_version = 1');
+    db.close();
+    const imported = await t.api.call('recording.import', { path: older });
+    expect(imported).toMatchObject({ formatVersion: 1, packets: original.packets });
+    expect((await recordingRecords(t.api, imported.id)).length).toBe(original.packets);
+    const copy = new Database(join(dir, 'data', 'recordings', `${imported.id}.mqttrec`), { readonly: true });
+    expect([copy.pragma('user_version', { simple: true }), copy.prepare('SELECT count(*) FROM session_changes').pluck().get()]).toEqual([2, 0]);
+    copy.close();
+    expect(await rejection(t.api.call('recording.sessionsAt', { id: imported.id, atPacket: 1 }), 'conflict')).toMatch(/recording format 1, which kept the broker's state at the start only/);
+    await t.api.call('recording.delete', { id: imported.id });
   });
 
   it('after all that, the original is intact and the folder holds only it', async () => {

@@ -37,7 +37,7 @@ describe('recordings: record a session on the embedded broker', () => {
     await eventually(async () => (await t.api.call('retained.list', {})).total === 1, 'the retained message before the recording');
 
     recorded = await t.api.call('recording.start', { name: 'lesson 1', notes: 'QoS demo' });
-    expect(recorded).toMatchObject({ name: 'lesson 1', notes: 'QoS demo', recording: true, endedUs: null, source: 'embedded broker', client: null, formatVersion: 1 });
+    expect(recorded).toMatchObject({ name: 'lesson 1', notes: 'QoS demo', recording: true, endedUs: null, source: 'embedded broker', client: null, formatVersion: 2 });
     expect(recorded.id).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(existsSync(join(dir, 'data', 'recordings', `${recorded.id}.mqttrec`))).toBe(true);
     const message = await rejection(t.api.call('recording.start', { name: 'second' }), 'conflict');

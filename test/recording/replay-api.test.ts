@@ -86,10 +86,18 @@ describe('replay through the API', () => {
     await rejection(b.api.call('replay.start', { id: imported.id, client: 'player', speed: 1000 }), 'invalid-input');
   });
 
-  it('the retained table as of a point: the snapshot at the start, the recorded retained PUBLISHes after', async () => {
-    const at = async (atUs: number) => (await b.api.call('recording.retainedAt', { id: imported.id, atUs }))
+  it('the retained table and the sessions after a packet: the snapshot at the start, the broker\'s changes after', async () => {
+    const at = async (atPacket: number) => (await b.api.call('recording.retainedAt', { id: imported.id, atPacket }))
       .map((e) => [e.topic, Buffer.from(e.payload, 'base64').toString(), e.publisher]);
-    expect(await at(recorded.startedUs)).toEqual([['lab/kept', 'before', 'myClient1']]);
-    expect(await at(recorded.endedUs!)).toEqual([['lab/kept', 'during', 'myClient1']]);
+    expect(await at(0)).toEqual([['lab/kept', 'before', 'myClient1']]);
+    expect(await at(imported.packets)).toEqual([['lab/kept', 'during', 'myClient1']]);
+    // On the broker's record of the retained PUBLISH it is stored; on the packet before, not yet.
+    const { records } = await b.api.call('recording.query', { id: imported.id, side: 'broker', types: ['publish'], topic: 'lab/kept', order: 'asc' });
+    const stored = records.find((r) => r.direction === 'in')!;
+    expect(await at(stored.id)).toEqual([['lab/kept', 'during', 'myClient1']]);
+    expect(await at(stored.id - 1)).toEqual([['lab/kept', 'before', 'myClient1']]);
+    // The two named clients' sessions, connected through the whole recording (the snapshot holds them).
+    const sessions = await b.api.call('recording.sessionsAt', { id: imported.id, atPacket: imported.packets });
+    expect(sessions.map((s) => [s.session.clientId, s.session.connected])).toEqual([['myClient1', true], ['myClient2', true]]);
   });
 });

@@ -7,13 +7,16 @@ import type { TrafficRecord } from '../../shared/contract/traffic.js';
 import { recordedMessages, type ReplayMessage } from '../../main/recording/replay-messages.js';
 import { mqttPublisher } from '../../main/recording/replay-mqtt.js';
 import { startReplay, type ReplayOptions } from '../../main/recording/replay.js';
-import { retainedAt, retainedFirstFrom } from '../../main/recording/state-at.js';
+import { retainedFirstFrom } from '../../main/recording/state-at.js';
+import type { RetainedEntry } from '../../shared/contract/broker.js';
 import { connect, end, startBroker, until, withTimeout, type TestBroker } from '../helpers/broker.js';
 import { eventually, startWorkbench, type TestWorkbench } from '../helpers/workbench.js';
 
 let t: TestWorkbench;
 let outside: TestBroker;
 let records: TrafficRecord[];
+/** The live retained table just before the device's first message (the replay-from-a-cursor test's state). */
+let retainedBeforeDevice: RetainedEntry[];
 
 interface Got {
   topic: string;
@@ -83,6 +86,7 @@ beforeAll(async () => {
     name: 'myClient2', topic: 'lab/v5/state', payload: { format: 'hex', data: 'c0ffee' }, qos: 2, retain: true,
     properties: { userProperties: [['state', 'on']] },
   });
+  retainedBeforeDevice = (await api.call('retained.list', { limit: 1000, payloadBytes: 1_048_576 })).entries;
   // An outside device, MQTT 5 with a topic alias (the second PUBLISH carries no topic on the wire).
   const device = await connect(t.workbench.broker.addresses[0]!.url, { clientId: 'device-9', protocolVersion: 5 });
   await publishAsync(device, 'dev/alias/topic', 'a1', { qos: 1, properties: { topicAlias: 1 } });
@@ -195,7 +199,7 @@ describe('replay: a real recording into a fresh broker', () => {
   it('from a cursor, with the retained state as of the cursor first: a late subscriber sees it too', async () => {
     const messages = recordedMessages(records);
     const cursorUs = messages[6]!.timeUs - 1; // just before the device's first message
-    const retained = retainedAt([], records, cursorUs);
+    const retained = retainedBeforeDevice;
     expect(retained.map((e) => e.topic)).toEqual(['lab/retained', 'lab/v5/state']);
     const after = published.slice(6);
 

@@ -1,122 +1,191 @@
-// The retained table "as of the cursor", rebuilt from a starting snapshot plus the recorded packets,
-// checked against the live broker's retained table captured at the same moments of a real session.
+// The broker's state "as of the cursor": a real recording of a real workbench, and at several points of
+// it the retained table and the sessions it rebuilds are compared with what the live broker showed at
+// that same moment. Covers what the packets alone do not show: a will the broker published itself, a
+// retained message deleted from the workbench, a session that ended without DISCONNECT, queue sizes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetainedEntry } from '../../shared/contract/broker.js';
-import type { TrafficRecord } from '../../shared/contract/traffic.js';
-import { retainedAt, retainedFirstFrom } from '../../main/recording/state-at.js';
-import { nowUs } from '../../main/tap/packet-entry.js';
+import type { RecordingInfo, SessionAt } from '../../shared/contract/recordings.js';
+import { retainedFirstFrom } from '../../main/recording/state-at.js';
 import { connect, end, withTimeout } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw.js';
 import { eventually, startWorkbench, type TestWorkbench } from '../helpers/workbench.js';
+import { rejection } from './recordings-helpers.js';
 
 let t: TestWorkbench;
-let snapshot: RetainedEntry[];
-let startUs: number;
-const cursors: number[] = [];
-const live: RetainedEntry[][] = [];
-let records: TrafficRecord[];
+let recording: RecordingInfo;
 
-const liveRetained = async () => (await t.api.call('retained.list', { limit: 1000, payloadBytes: 1_048_576 })).entries;
+/** A moment of the recording: the last packet then, and what the live broker showed. */
+interface Mark {
+  atPacket: number;
+  retained: RetainedEntry[];
+  sessions: SessionAt[];
+}
+const marks: Mark[] = [];
+
+const api = () => t.api;
 const publish = (topic: string, data: string, more: Record<string, unknown> = {}) =>
-  t.api.call('clients.publish', { name: 'myClient1', topic, payload: { data }, qos: 1, retain: true, ...more });
+  api().call('clients.publish', { name: 'myClient1', topic, payload: { data }, qos: 1, retain: true, ...more });
 
-/** A cursor between packets, and the live table at that moment (every publish before it was acknowledged). */
-async function mark(): Promise<void> {
-  cursors.push(nowUs());
-  live.push(await liveRetained());
-}
-
-async function recordsSince(fromUs: number): Promise<TrafficRecord[]> {
-  const out: TrafficRecord[] = [];
-  let cursor: number | undefined;
-  for (;;) {
-    const page = await t.api.call('traffic.query', { order: 'asc', fromUs, limit: 500, payloadBytes: 1_048_576, ...(cursor ? { cursor } : {}) });
-    out.push(...page.records);
-    if (page.next === null) return out;
-    cursor = page.next;
+async function liveSessions(): Promise<SessionAt[]> {
+  const sessions = await api().call('broker.sessions', {});
+  const out: SessionAt[] = [];
+  for (const session of [...sessions].sort((a, b) => (a.clientId < b.clientId ? -1 : 1))) {
+    const detail = await api().call('broker.session', { clientId: session.clientId });
+    out.push({ session: detail.session, subscriptions: detail.subscriptions });
   }
+  return out;
 }
+
+async function lastPacket(): Promise<number> {
+  const page = await api().call('recording.query', { id: recording.id, order: 'desc', limit: 1 });
+  return page.records[0]?.id ?? 0;
+}
+
+/** Every packet of the step before was acknowledged; the live state now is the state after the last packet. */
+async function mark(): Promise<void> {
+  marks.push({
+    atPacket: await lastPacket(),
+    retained: (await api().call('retained.list', { limit: 1000, payloadBytes: 1_048_576 })).entries,
+    sessions: await liveSessions(),
+  });
+}
+
+const retainedAt = (atPacket: number) => api().call('recording.retainedAt', { id: recording.id, atPacket, payloadBytes: 1_048_576 });
+const sessionsAt = (atPacket: number) => api().call('recording.sessionsAt', { id: recording.id, atPacket });
+/** [topic, payload text, publisher] */
+const rows = (entries: RetainedEntry[]) => entries.map((e) => [e.topic, Buffer.from(e.payload, 'base64').toString(), e.publisher]);
+/** Queue sizes are sampled once a second: compared apart. */
+const withoutCounts = (sessions: SessionAt[]) => sessions.map(({ session: { queued: _q, inflight: _i, ...rest }, subscriptions }) => ({ rest, subscriptions }));
+const who = (sessions: SessionAt[]) => sessions.map((s) => [s.session.clientId, s.session.connected]);
 
 beforeAll(async () => {
   t = await startWorkbench();
-  await t.api.call('clients.create', { name: 'myClient1', protocolVersion: 5 });
-  await t.api.call('clients.connect', { name: 'myClient1' });
-  // Before the recording: what its snapshot holds.
+  const tcp = t.workbench.broker.addresses.find((a) => a.protocol === 'tcp')!;
+  await api().call('clients.create', { name: 'myClient1', protocolVersion: 5 });
+  await api().call('clients.connect', { name: 'myClient1' });
+  // Before the recording: what its snapshot holds, and a persistent session that is offline.
   await publish('lab/pre', 'old');
   await publish('lab/gone', 'bye');
-  snapshot = await liveRetained();
-  startUs = nowUs();
-
+  const sleeper = await connect(tcp.url, { clientId: 'sleeper', clean: false, protocolVersion: 4 });
+  await withTimeout(sleeper.subscribeAsync('lab/#', { qos: 1 }), 5000, 'subscribe');
+  await end(sleeper);
+  await eventually(async () => !(await api().call('broker.session', { clientId: 'sleeper' })).session.connected, 'sleeper offline');
+  recording = await api().call('recording.start', { name: 'state' });
   await mark(); // 0: the start
+
   await publish('lab/a', 'A1', { properties: { userProperties: [['k', 'v']], contentType: 'text/plain', correlationData: 'beef', messageExpiryInterval: 3600 } });
-  await t.api.call('clients.publish', { name: 'myClient1', topic: 'lab/x', payload: { data: 'not retained' }, qos: 1 });
-  await mark(); // 1: after the first retained publishes
+  await api().call('clients.publish', { name: 'myClient1', topic: 'lab/x', payload: { data: 'not retained' }, qos: 1 });
+  await mark(); // 1: retained publishes
+
   await publish('lab/gone', ''); // an empty retained payload deletes the topic
   await publish('lab/a', 'A2');
-  const device = await connect(t.workbench.broker.addresses[0]!.url, { clientId: 'device-9', protocolVersion: 5 });
+  const device = await connect(tcp.url, { clientId: 'device-9', protocolVersion: 5 });
+  await withTimeout(device.subscribeAsync('dev/#', { qos: 1 }), 5000, 'subscribe');
   await withTimeout(device.publishAsync('dev/b', 'B', { qos: 1, retain: true, properties: { topicAlias: 2 } }), 5000, 'publish');
   await withTimeout(device.publishAsync('', 'B2', { qos: 1, retain: true, properties: { topicAlias: 2 } }), 5000, 'publish');
   // The broker refuses it (PUBACK 0x87): it must not appear in the rebuilt table either.
   await expect(withTimeout(device.publishAsync('$SYS/fake', 'no', { qos: 1, retain: true }), 5000, 'publish')).rejects.toThrow('Not authorized');
+  await mark(); // 2: device-9 connected, with a subscription
+
   await end(device);
-  await mark(); // 2: between
+  // A device dies without DISCONNECT: the broker publishes its retained will (no PUBLISH came in for it).
+  const dying = await RawClient.open(tcp.port);
+  await dying.handshake('dying', 4, { will: { topic: 'wills/dying', payload: Buffer.from('lost'), qos: 0, retain: true } });
+  dying.destroy();
+  await eventually(async () => (await api().call('retained.list', {})).entries.some((e) => e.topic === 'wills/dying'), 'the will to be stored');
+  // Deleted from the workbench (no packet either), then a packet so the next mark is after it.
+  await api().call('retained.delete', { topic: 'lab/pre' });
+  await api().call('clients.publish', { name: 'myClient1', topic: 'lab/y', payload: { data: 'fence' }, qos: 1 });
+  await mark(); // 3: will stored, lab/pre deleted, device-9 and dying gone
+
   await publish('lab/a', '');
-  await mark(); // 3: after everything
-  await eventually(async () => (await recordsSince(startUs)).filter((r) => r.side === 'broker' && r.type === 'puback' && r.direction === 'out').length >= 8,
-    'every PUBACK in the log');
-  records = await recordsSince(startUs);
+  await mark(); // 4: after everything
 }, 30_000);
 afterAll(() => t?.close());
 
-/** [topic, payload text, publisher] of a retained table. */
-const rows = (entries: RetainedEntry[]) => entries.map((e) => [e.topic, Buffer.from(e.payload, 'base64').toString(), e.publisher]);
-const withoutTime = (entries: RetainedEntry[]) => entries.map(({ receivedAt: _, ...rest }) => rest);
-
-describe('retainedAt: the retained table as of a cursor', () => {
-  it('at the start it is the snapshot', () => {
-    expect(rows(retainedAt(snapshot, records, cursors[0]!))).toEqual([['lab/gone', 'bye', 'myClient1'], ['lab/pre', 'old', 'myClient1']]);
-    expect(retainedAt(snapshot, records, cursors[0]!)).toEqual(snapshot);
+describe('the retained table at a packet', () => {
+  it('at the start it is the snapshot', async () => {
+    expect(rows(await retainedAt(0))).toEqual([['lab/gone', 'bye', 'myClient1'], ['lab/pre', 'old', 'myClient1']]);
   });
 
-  it('between: retained publishes set their topic, an empty payload deletes it, a topic alias is followed, $SYS is refused', () => {
-    expect(rows(retainedAt(snapshot, records, cursors[1]!))).toEqual([
+  it('follows retained publishes, empty payloads, topic aliases; a refused $SYS publish changes nothing', async () => {
+    expect(rows(await retainedAt(marks[1]!.atPacket))).toEqual([
       ['lab/a', 'A1', 'myClient1'], ['lab/gone', 'bye', 'myClient1'], ['lab/pre', 'old', 'myClient1'],
     ]);
-    expect(rows(retainedAt(snapshot, records, cursors[2]!))).toEqual([
+    expect(rows(await retainedAt(marks[2]!.atPacket))).toEqual([
       ['dev/b', 'B2', 'device-9'], ['lab/a', 'A2', 'myClient1'], ['lab/pre', 'old', 'myClient1'],
     ]);
   });
 
-  it('after everything', () => {
-    expect(rows(retainedAt(snapshot, records, cursors[3]!))).toEqual([['dev/b', 'B2', 'device-9'], ['lab/pre', 'old', 'myClient1']]);
+  it('holds a retained will the broker published and loses a message deleted from the workbench', async () => {
+    expect(rows(await retainedAt(marks[3]!.atPacket))).toEqual([
+      ['dev/b', 'B2', 'device-9'], ['lab/a', 'A2', 'myClient1'], ['wills/dying', 'lost', 'dying'],
+    ]);
+    expect(rows(await retainedAt(marks[4]!.atPacket))).toEqual([['dev/b', 'B2', 'device-9'], ['wills/dying', 'lost', 'dying']]);
   });
 
-  it('equals the live broker\'s retained table captured at each cursor (properties and sizes too; times apart)', () => {
-    for (let i = 0; i < cursors.length; i++) {
-      expect(withoutTime(retainedAt(snapshot, records, cursors[i]!)), `cursor ${i}`).toEqual(withoutTime(live[i]!));
-    }
-    const a1 = retainedAt(snapshot, records, cursors[1]!).find((e) => e.topic === 'lab/a')!;
-    expect(a1.properties).toEqual({ userProperties: { k: 'v' }, contentType: 'text/plain', correlationData: { base64: Buffer.from('beef', 'hex').toString('base64') } });
-    // receivedAt is the PUBLISH's record time, in ms.
-    const record = records.find((r) => r.side === 'broker' && r.direction === 'in' && r.topic === 'lab/a')!;
-    expect(a1.receivedAt).toBe(Math.floor(record.timeUs / 1000));
+  it('equals the live broker\'s retained table at every mark, properties, sizes and times included', async () => {
+    for (const [i, m] of marks.entries()) expect(await retainedAt(m.atPacket), `mark ${i}`).toEqual(m.retained);
+    const a1 = (await retainedAt(marks[1]!.atPacket)).find((e) => e.topic === 'lab/a')!;
+    expect(a1.properties).toMatchObject({ userProperties: { k: 'v' }, contentType: 'text/plain', correlationData: { base64: Buffer.from('beef', 'hex').toString('base64') } });
   });
 
-  it('a snapshot as the recording stores it (payload and correlation data as Buffers) comes out as the table shows it', () => {
-    const stored = {
-      topic: 'x/y', payload: Buffer.from([1, 2, 3]), qos: 2 as const, publisher: 'p', receivedAt: 42,
-      properties: { correlationData: Buffer.from('beef', 'hex'), userProperties: { a: 'b' } },
-    };
-    expect(retainedAt([stored], [], 0)).toEqual([{
-      topic: 'x/y', payload: 'AQID', payloadSize: 3, qos: 2, publisher: 'p', receivedAt: 42,
-      properties: { correlationData: { base64: 'vu8=' }, userProperties: { a: 'b' } },
-    }]);
+  it('on the broker\'s record of a retained PUBLISH it is stored; on the packet before it is not', async () => {
+    const { records } = await api().call('recording.query', { id: recording.id, side: 'broker', types: ['publish'], topic: 'lab/a', order: 'asc' });
+    const first = records.find((r) => r.direction === 'in')!;
+    expect(rows(await retainedAt(first.id)).map((r) => r[0])).toContain('lab/a');
+    expect(rows(await retainedAt(first.id - 1)).map((r) => r[0])).not.toContain('lab/a');
   });
 
-  it('as a replay\'s retainedFirst: bytes, QoS and properties ready to publish', () => {
-    const first = retainedFirstFrom(retainedAt(snapshot, records, cursors[1]!));
+  it('as a replay\'s retainedFirst: bytes, QoS and properties ready to publish', async () => {
+    const first = retainedFirstFrom(await retainedAt(marks[1]!.atPacket));
     expect(first.map((m) => [m.topic, m.payload.toString(), m.qos])).toEqual([['lab/a', 'A1', 1], ['lab/gone', 'bye', 1], ['lab/pre', 'old', 1]]);
-    expect(first[0]!.properties).toEqual({ userProperties: { k: 'v' }, contentType: 'text/plain', correlationData: Buffer.from('beef', 'hex') });
-    const cut = { ...snapshot[0]!, payloadSize: 1000 };
+    expect(first[0]!.properties).toMatchObject({ userProperties: { k: 'v' }, contentType: 'text/plain', correlationData: Buffer.from('beef', 'hex') });
+    const cut = { ...marks[0]!.retained[0]!, payloadSize: 1000 };
     expect(() => retainedFirstFrom([cut])).toThrow("the retained message on 'lab/gone' holds 3 of its 1000 payload bytes");
+  });
+
+  it('payloads are cut to payloadBytes, sizes kept', async () => {
+    const [entry] = await api().call('recording.retainedAt', { id: recording.id, atPacket: 0, payloadBytes: 1 });
+    expect([entry!.topic, Buffer.from(entry!.payload, 'base64').toString(), entry!.payloadSize]).toEqual(['lab/gone', 'b', 3]);
+  });
+});
+
+describe('the sessions at a packet', () => {
+  it('who was there: connected, offline, gone', async () => {
+    expect(who(await sessionsAt(0))).toEqual([['myClient1', true], ['sleeper', false]]);
+    expect(who(await sessionsAt(marks[2]!.atPacket))).toEqual([['device-9', true], ['myClient1', true], ['sleeper', false]]);
+    // device-9 disconnected (a clean session ends), dying lost its socket: both gone.
+    expect(who(await sessionsAt(marks[3]!.atPacket))).toEqual([['myClient1', true], ['sleeper', false]]);
+  });
+
+  it('equals the live broker\'s sessions and subscriptions at every mark (queue sizes apart)', async () => {
+    for (const [i, m] of marks.entries()) expect(withoutCounts(await sessionsAt(m.atPacket)), `mark ${i}`).toEqual(withoutCounts(m.sessions));
+    const device = (await sessionsAt(marks[2]!.atPacket)).find((s) => s.session.clientId === 'device-9')!;
+    expect(device.subscriptions).toMatchObject([{ filter: 'dev/#', qos: 1 }]);
+    expect(device.session).toMatchObject({ protocolVersion: 5, remoteAddress: '127.0.0.1' });
+  });
+
+  it("an offline session's queue, sampled while recording, reaches the size the broker shows", async () => {
+    // sleeper subscribed to lab/# at QoS 1: the six QoS 1 messages on lab/ since are queued for it.
+    const live = (await api().call('broker.session', { clientId: 'sleeper' })).session.queued;
+    expect(live).toBe(6);
+    // Queue sizes are sampled once a second; a sample shows from the next packet on (no packet caused it).
+    await eventually(async () => {
+      await api().call('clients.publish', { name: 'myClient1', topic: 'other/tick', payload: { data: '' }, qos: 0 });
+      const atEnd = (await sessionsAt(await lastPacket())).find((s) => s.session.clientId === 'sleeper')!;
+      return atEnd.session.queued === live;
+    }, 'the sampled queue size', 5000);
+    expect((await sessionsAt(0)).find((s) => s.session.clientId === 'sleeper')!.session.queued).toBe(0);
+  });
+});
+
+describe('recordings that do not hold the broker\'s state', () => {
+  it("a named client's recording of an outside broker is refused with a reason", async () => {
+    await api().call('recording.stop', {});
+    const field = await api().call('recording.start', { name: 'field', client: 'myClient1', filter: 'lab/#', qos: 0 });
+    await api().call('recording.stop', {});
+    expect(await rejection(api().call('recording.sessionsAt', { id: field.id, atPacket: 0 }), 'conflict')).toMatch(/recorded by the named client myClient1.*not the broker's state/);
+    expect(await rejection(api().call('recording.retainedAt', { id: field.id, atPacket: 0 }), 'conflict')).toMatch(/named client/);
   });
 });

@@ -1,15 +1,13 @@
 // A recording shown instead of live traffic: a cursor over its packets that plays at the recorded pace
-// times a speed, steps, and jumps; the retained store as of the cursor comes from the core.
-import type { RetainedEntry } from '../../../shared/contract/broker.js';
+// times a speed, steps, and jumps; the broker's state as of the cursor comes from the core (asOf).
 import type { RecordingInfo } from '../../../shared/contract/recordings.js';
 import type { TrafficRecord } from '../../../shared/contract/traffic.js';
+import { StateAsOf } from './as-of.svelte.js';
 import type { Workbench } from './workbench.svelte.js';
 
 /** Packets loaded for scrubbing (the timeline keeps as many live ones). */
 export const SCRUB_CAPACITY = 5000;
 export const SCRUB_SPEEDS = [0.1, 0.5, 1, 2, 5, 10, 100] as const;
-/** The retained table is asked for once the cursor has rested this long. */
-const RETAINED_DELAY_MS = 150;
 
 export class ScrubState {
   recording = $state.raw<RecordingInfo | null>(null);
@@ -20,15 +18,20 @@ export class ScrubState {
   cursor = $state(-1);
   playing = $state(false);
   speed = $state(1);
-  /** The retained store as of the cursor; null while it is being fetched. */
-  retained = $state.raw<RetainedEntry[] | null>(null);
   readonly shown = $derived(this.records.slice(0, this.cursor + 1));
   /** Recording time at the cursor (epoch µs): the start before the first packet. */
   readonly atUs = $derived(this.cursor >= 0 ? this.records[this.cursor]!.timeUs : (this.recording?.startedUs ?? 0));
+  /** The packet at the cursor, counted from 1 over the whole recording; 0 before the first. */
+  readonly position = $derived(this.cursor + 1);
+  /** Packets in the recording. */
+  readonly total = $derived(this.records.length);
+  /** The retained store and the sessions as of the cursor. */
+  readonly asOf: StateAsOf;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private retainedTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly workbench: Workbench) {}
+  constructor(private readonly workbench: Workbench) {
+    this.asOf = new StateAsOf(workbench);
+  }
 
   async open(info: RecordingInfo): Promise<void> {
     this.close();
@@ -48,10 +51,9 @@ export class ScrubState {
 
   close(): void {
     this.pause();
-    if (this.retainedTimer) clearTimeout(this.retainedTimer);
+    this.asOf.clear();
     this.recording = null;
     this.records = [];
-    this.retained = null;
     this.cursor = -1;
   }
 
@@ -111,14 +113,6 @@ export class ScrubState {
 
   private moveTo(index: number): void {
     this.cursor = index;
-    if (this.retainedTimer) clearTimeout(this.retainedTimer);
-    const recording = this.recording;
-    this.retainedTimer = setTimeout(() => {
-      if (!recording) return;
-      const atUs = this.atUs;
-      void this.workbench.call('recording.retainedAt', { id: recording.id, atUs }).then((entries) => {
-        if (entries && this.recording === recording && this.atUs === atUs) this.retained = entries;
-      });
-    }, RETAINED_DELAY_MS);
+    if (this.recording) this.asOf.follow(this.recording.id, this.atUs);
   }
 }

@@ -1,0 +1,190 @@
+// While a recording of the embedded broker is on: every change the broker makes to its retained store
+// and to its sessions goes into the recording, stamped with the first packet at which it shows, so the
+// state at any packet can be rebuilt (state-at.ts). Like the traffic, rows are only queued on the
+// broker's turn and written in one transaction per flush.
+import { sessionInfo, sessionSubscriptions, type Broker } from '../broker/index.js';
+import type { RetainedEvent } from '../broker/events.js';
+import type { Session } from '../broker/session.js';
+import type { SqliteDatabase } from '../store/db.js';
+import { StoreError, describeCause } from '../store/errors.js';
+import { encodeJson } from '../store/json-codec.js';
+import { nowUs } from '../tap/packet-entry.js';
+
+const FLUSH_DELAY_MS = 100;
+/** Queue sizes change without an event (a queue event per message would be a flood of its own). */
+const SAMPLE_MS = 1000;
+
+interface RetainedRow {
+  time_us: number;
+  from_packet: number;
+  topic: string;
+  payload: Buffer | null;
+  qos: number | null;
+  properties: string | null;
+  publisher: string | null;
+  received_at: number | null;
+}
+
+interface SessionRow {
+  time_us: number;
+  from_packet: number;
+  client_id: string;
+  session: string | null;
+  subscriptions: string | null;
+}
+
+/** What was last written for a session: a change that changes nothing is not written again. */
+interface Written {
+  session: string;
+  subscriptions: string;
+  queued: number;
+  inflight: number;
+}
+
+export class BrokerStateRecorder {
+  private retainedRows: RetainedRow[] = [];
+  private sessionRows: SessionRow[] = [];
+  private readonly written = new Map<string, Written>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly sampleTimer: ReturnType<typeof setInterval>;
+  private readonly detach: () => void;
+  private readonly writeAll: () => void;
+  private failing = false;
+
+  /**
+   * Starts recording the changes of `broker` into `db` (its snapshot just written). `showsFrom` gives
+   * the id of the first packet at which a change made now shows.
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly broker: Broker,
+    private readonly showsFrom: () => number,
+    private readonly onError: (error: StoreError) => void,
+  ) {
+    for (const session of broker.allSessions()) this.written.set(session.clientId, written(session));
+    const insertRetained = db.prepare(
+      'INSERT INTO retained_changes (time_us, from_packet, topic, payload, qos, properties, publisher, received_at) ' +
+        'VALUES (@time_us, @from_packet, @topic, @payload, @qos, @properties, @publisher, @received_at)',
+    );
+    const insertSession = db.prepare(
+      'INSERT INTO session_changes (time_us, from_packet, client_id, session, subscriptions) ' +
+        'VALUES (@time_us, @from_packet, @client_id, @session, @subscriptions)',
+    );
+    this.writeAll = db.transaction(() => {
+      for (const row of this.retainedRows) insertRetained.run(row);
+      for (const row of this.sessionRows) insertSession.run(row);
+    });
+
+    const onSession = (e: { clientId: string }) => this.sessionChanged(e.clientId);
+    const onRetained = (e: RetainedEvent) => this.retainedChanged(e);
+    const { events } = broker;
+    events.on('sessionChanged', onSession);
+    events.on('clientConnected', onSession);
+    events.on('clientDisconnected', onSession);
+    events.on('subscriptionChanged', onSession);
+    events.on('retainedChanged', onRetained);
+    this.detach = () => {
+      events.off('sessionChanged', onSession);
+      events.off('clientConnected', onSession);
+      events.off('clientDisconnected', onSession);
+      events.off('subscriptionChanged', onSession);
+      events.off('retainedChanged', onRetained);
+    };
+    this.sampleTimer = setInterval(() => this.sampleQueues(), SAMPLE_MS);
+    this.sampleTimer.unref();
+  }
+
+  /** Writes what is queued now. */
+  flush(): void {
+    this.cancelFlush();
+    if (this.retainedRows.length === 0 && this.sessionRows.length === 0) return;
+    try {
+      this.writeAll();
+    } catch (error) {
+      this.report(error);
+    }
+    this.retainedRows = [];
+    this.sessionRows = [];
+  }
+
+  /** Stops listening and writes what is queued. */
+  stop(): void {
+    this.detach();
+    clearInterval(this.sampleTimer);
+    this.flush();
+  }
+
+  private retainedChanged(e: RetainedEvent): void {
+    const m = e.change === 'set' ? e.message : undefined;
+    this.queue(this.retainedRows, {
+      ...this.stamp(),
+      topic: e.topic,
+      payload: m ? m.payload : null,
+      qos: m ? m.qos : null,
+      properties: m?.properties ? encodeJson(m.properties) : null,
+      publisher: m ? m.publisher : null,
+      received_at: m ? m.receivedAt : null,
+    });
+  }
+
+  private sessionChanged(clientId: string): void {
+    const session = this.broker.getSession(clientId);
+    const before = this.written.get(clientId);
+    if (!session) {
+      if (!before) return;
+      this.written.delete(clientId);
+      this.queue(this.sessionRows, { ...this.stamp(), client_id: clientId, session: null, subscriptions: null });
+      return;
+    }
+    const now = written(session);
+    if (before && before.session === now.session && before.subscriptions === now.subscriptions) return;
+    this.written.set(clientId, now);
+    this.queue(this.sessionRows, { ...this.stamp(), client_id: clientId, session: now.session, subscriptions: now.subscriptions });
+  }
+
+  private sampleQueues(): void {
+    for (const session of this.broker.allSessions()) {
+      const before = this.written.get(session.clientId);
+      if (!before || before.queued !== session.queuedCount || before.inflight !== session.inflight.size) {
+        this.sessionChanged(session.clientId);
+      }
+    }
+  }
+
+  private stamp(): { time_us: number; from_packet: number } {
+    return { time_us: nowUs(), from_packet: this.showsFrom() };
+  }
+
+  private queue<T>(rows: T[], row: T): void {
+    rows.push(row);
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  private cancelFlush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private report(error: unknown): void {
+    if (this.failing) return; // once, not once per flush
+    this.failing = true;
+    this.onError(new StoreError(
+      'write-failed', this.db.name,
+      `could not write the broker's changes to the recording ${this.db.name} (${describeCause(error)}); ` +
+        'the retained and session views as of a point of this recording may miss them. Free disk space or check the file',
+      { cause: error },
+    ));
+  }
+}
+
+function written(session: Session): Written {
+  return {
+    session: JSON.stringify(sessionInfo(session)),
+    subscriptions: JSON.stringify(sessionSubscriptions(session)),
+    queued: session.queuedCount,
+    inflight: session.inflight.size,
+  };
+}
