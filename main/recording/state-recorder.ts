@@ -100,6 +100,7 @@ export class BrokerStateRecorder {
     if (this.retainedRows.length === 0 && this.sessionRows.length === 0) return;
     try {
       this.writeAll();
+      this.failing = false;
     } catch (error) {
       this.report(error);
     }
@@ -169,7 +170,7 @@ export class BrokerStateRecorder {
   }
 
   private report(error: unknown): void {
-    if (this.failing) return; // once, not once per flush
+    if (this.failing) return; // once per failing stretch, not once per flush
     this.failing = true;
     this.onError(new StoreError(
       'write-failed', this.db.name,
