@@ -117,6 +117,4 @@ CREATE INDEX session_changes_by_packet ON session_changes (from_packet);
 /** The format's steps, oldest first: user_version is the format version. Never edit a released one. */
 export const RECORDING_MIGRATIONS: readonly Migration[] = [formatOne, formatTwo];
 
-/** The first format whose recordings keep the broker's changes (older ones have only the start snapshot). */
-export const FORMAT_WITH_CHANGES = 2;
 export const RECORDING_FORMAT_VERSION = RECORDING_MIGRATIONS.length;

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/contract/errors.js';
-import { RecordingId, type ExportFormat, type RecordingInfo, type RecordingSnapshot, type SessionAt } from '../../shared/contract/recordings.js';
+import { FORMAT_WITH_CHANGES, RecordingId, type ExportFormat, type RecordingInfo, type RecordingSnapshot, type SessionAt } from '../../shared/contract/recordings.js';
 import { TrafficQuery, type TrafficPage, type TrafficRecord, type TrafficSide } from '../../shared/contract/traffic.js';
 import type { RetainedEntry } from '../../shared/contract/broker.js';
 import type { Broker } from '../broker/index.js';
@@ -19,7 +19,7 @@ import type { TrafficQueryOptions } from '../store/traffic-query.js';
 import type { TrafficSink } from '../tap/traffic-tap.js';
 import { nowUs } from '../tap/packet-entry.js';
 import { exportRecords } from './export-file.js';
-import { FORMAT_WITH_CHANGES, RECORDING_EXTENSION, RECORDING_MIGRATIONS } from './format.js';
+import { RECORDING_EXTENSION, RECORDING_MIGRATIONS } from './format.js';
 import { Readers } from './readers.js';
 import { Recorder } from './recorder.js';
 import {
