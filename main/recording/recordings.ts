@@ -90,6 +90,14 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     return this.active ? this.active.recorder.info() : null;
   }
 
+  /** A named client that records alone must keep its name (the recording picks its packets by it). */
+  assertClientFree(name: string, change: 'rename' | 'delete'): void {
+    const row = this.active?.recorder.row;
+    if (row?.client === name) {
+      throw new WorkbenchError('conflict', `client "${name}" is recording "${row.name}"; stop the recording before you ${change} the client`);
+    }
+  }
+
   async start(request: StartRequest): Promise<RecordingInfo> {
     if (this.active) {
       throw new WorkbenchError('conflict', `recording "${this.active.recorder.info().name}" is on; stop it before starting another`);

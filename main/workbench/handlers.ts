@@ -42,9 +42,13 @@ export const handlers: Handlers = {
   'retained.deleteTree': (core, { prefix }) => ({ deleted: deleteRetainedTree(core.broker, prefix) }),
   'clients.list': (core) => core.clients.list(),
   'clients.create': (core, profile) => core.clients.create(profile).info(),
-  'clients.update': (core, { name, profile }) => core.clients.update(name, profile).info(),
+  'clients.update': (core, { name, profile }) => {
+    if (profile.name !== undefined && profile.name !== name) core.recordings.assertClientFree(name, 'rename');
+    return core.clients.update(name, profile).info();
+  },
   'clients.clone': (core, { name, newName }) => core.clients.clone(name, newName).info(),
   'clients.delete': async (core, { name }) => {
+    core.recordings.assertClientFree(name, 'delete');
     await core.clients.remove(name);
     return { deleted: true };
   },

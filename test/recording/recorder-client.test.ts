@@ -41,6 +41,11 @@ describe('recordings: through a named client', () => {
     await t.api.call('clients.publish', { name: 'myClient1', topic: 'plant/elsewhere', payload: { data: 'embedded' } });
     await eventually(async () => (await recordingRecords(t.api, started.id)).filter((r) => r.type === 'publish').length === 6, 'six messages recorded');
     await end(device);
+    // It picks the packets by the client's name: the client keeps it while it records.
+    expect(await rejection(t.api.call('clients.update', { name: 'field', profile: { name: 'renamed' } }), 'conflict'))
+      .toBe('client "field" is recording "plant"; stop the recording before you rename the client');
+    expect(await rejection(t.api.call('clients.delete', { name: 'field' }), 'conflict')).toMatch(/before you delete the client/);
+    await t.api.call('clients.update', { name: 'field', profile: { keepAlive: 30 } }); // other changes are fine
 
     const stopped = await t.api.call('recording.stop', {});
     const records = await recordingRecords(t.api, stopped.id);
