@@ -4,14 +4,13 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { RecordingInfo } from '../../shared/contract/recordings.js';
+import { addClientFlags, clientTarget, cliWording, type ClientFlags } from './client-flags.js';
 import { headlessWorkbench } from './headless.js';
-import { port, qosLevel, topicFilter } from './options.js';
+import { qosLevel, topicFilter } from './options.js';
 
-interface RecordFlags {
+interface RecordFlags extends ClientFlags {
   name: string;
   notes?: string;
-  host: string;
-  port: number;
   filter: string;
   qos: 0 | 1 | 2;
   data?: string;
@@ -24,12 +23,11 @@ const PROGRESS_MS = 1000;
 const CLIENT_NAME = 'recorder';
 
 export function recordCommand(): Command {
-  return new Command('record')
+  const command = new Command('record')
     .description('record an MQTT broker through a client subscribed to a filter, until Ctrl-C (SIGINT) or SIGTERM')
     .requiredOption('--name <name>', 'name of the recording')
-    .option('--notes <text>', 'notes kept with the recording')
-    .option('--host <host>', 'broker host', '127.0.0.1')
-    .option('--port <port>', 'broker port (MQTT over TCP)', port, 1883)
+    .option('--notes <text>', 'notes kept with the recording');
+  return addClientFlags(command, { protocol: 4, protocolWhy: 'every broker speaks 3.1.1' })
     .option('--filter <filter>', 'topic filter to subscribe to', topicFilter, '#')
     .option('--qos <qos>', 'QoS of the subscription: 0, 1 or 2', qosLevel, 0)
     .option('--data <dir>', 'keep the recording (and the workbench state) in DIR/recordings/ (default: in memory)')
@@ -38,6 +36,7 @@ export function recordCommand(): Command {
 }
 
 async function runRecord(flags: RecordFlags): Promise<void> {
+  const target = clientTarget(flags);
   const out = outFile(flags);
   const workbench = await headlessWorkbench(flags.data ?? null);
   const fail = async (message: string) => {
@@ -46,10 +45,10 @@ async function runRecord(flags: RecordFlags): Promise<void> {
     process.exit(EXIT_FAILED);
   };
   try {
-    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', host: flags.host, port: flags.port, autoReconnect: true });
+    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', ...target.profile, autoReconnect: true });
     await workbench.call('clients.connect', { name: CLIENT_NAME });
   } catch (error) {
-    return fail(`cannot connect to mqtt://${flags.host}:${flags.port}: ${(error as Error).message}`);
+    return fail(`cannot connect to ${target.url}: ${cliWording((error as Error).message)}`);
   }
   let info: RecordingInfo;
   try {

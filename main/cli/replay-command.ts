@@ -4,12 +4,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ReplaySpeed, ReplayStatus } from '../../shared/contract/recordings.js';
+import { addClientFlags, clientTarget, cliWording, type ClientFlags } from './client-flags.js';
 import { headlessWorkbench } from './headless.js';
-import { port, topicFilter } from './options.js';
+import { topicFilter } from './options.js';
 
-interface ReplayFlags {
-  host: string;
-  port: number;
+interface ReplayFlags extends ClientFlags {
   speed: ReplaySpeed;
   topic?: string;
   retainedFirst: boolean;
@@ -21,11 +20,10 @@ const PROGRESS_MS = 1000;
 const CLIENT_NAME = 'replayer';
 
 export function replayCommand(): Command {
-  return new Command('replay')
+  const command = new Command('replay')
     .description('publish the messages of a .mqttrec recording again into a broker, in order, at the recorded pace')
-    .argument('<file>', 'the .mqttrec file')
-    .option('--host <host>', 'broker host', '127.0.0.1')
-    .option('--port <port>', 'broker port (MQTT 5 over TCP)', port, 1883)
+    .argument('<file>', 'the .mqttrec file');
+  return addClientFlags(command, { protocol: 5, protocolWhy: 'with 3.1.1 the messages go out without their MQTT 5 properties' })
     .option('--speed <x>', "0.1 to 100 times the recorded pace, or 'max'", speed, 1 as ReplaySpeed)
     .option('--topic <filter>', 'only messages on topics matching this filter', topicFilter)
     .option('--retained-first', 'first publish the retained messages the broker held when the recording started', false)
@@ -35,6 +33,7 @@ export function replayCommand(): Command {
 async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  const target = clientTarget(flags);
   const workbench = await headlessWorkbench();
   const fail = async (message: string) => {
     console.error(`mqtt-workbench: ${message}`);
@@ -49,10 +48,10 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
     throw error; // a file that is not a recording is a usage error
   }
   try {
-    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', host: flags.host, port: flags.port, protocolVersion: 5 });
+    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', ...target.profile });
     await workbench.call('clients.connect', { name: CLIENT_NAME });
   } catch (error) {
-    return fail(`cannot connect to mqtt://${flags.host}:${flags.port}: ${(error as Error).message}`);
+    return fail(`cannot connect to ${target.url}: ${cliWording((error as Error).message)}`);
   }
   // The replay's progress arrives as events: the latest is printed every second, the last one ends it.
   let latest: ReplayStatus | null = null;
@@ -75,7 +74,7 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   } catch (error) {
     return fail(`cannot replay: ${(error as Error).message}`);
   }
-  console.log(`replaying  ${path} into mqtt://${flags.host}:${flags.port} at ${flags.speed === 'max' ? 'full speed' : `${flags.speed}×`}; Ctrl-C stops`);
+  console.log(`replaying  ${path} into ${target.url} at ${flags.speed === 'max' ? 'full speed' : `${flags.speed}×`}; Ctrl-C stops`);
   const progress = setInterval(() => {
     if (latest) console.error(`replay: ${latest.published} messages published`);
   }, PROGRESS_MS);

@@ -1,5 +1,6 @@
 // `mqtt-workbench replay FILE` as a user runs it: a recording made on a workbench, exported, replayed by
-// the CLI into a broker the test started (a CLI broker), where a subscriber checks what arrives.
+// the CLI into a broker the test started (a CLI broker), where a subscriber checks what arrives; over TCP
+// and over the CLI broker's WebSocket listener.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ let file: string;
 beforeAll(async () => {
   assertCliBuilt();
   dir = mkdtempSync(join(tmpdir(), 'mqtt-workbench-replay-'));
-  broker = await startCliBroker(['--no-ws']);
+  broker = await startCliBroker(); // with its WebSocket listener, for --transport ws
   const t = await startWorkbench();
   try {
     await t.api.call('clients.create', { name: 'myClient1' });
@@ -78,5 +79,37 @@ describe('cli: replay', () => {
     const result = await runCli(['replay', file, '--port', String(gone.port)]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/cannot connect to mqtt:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('--transport ws --protocol 5: publishes over the WebSocket listener, and says where', async () => {
+    const { client, got } = await connectCollecting(broker.url, { clientId: 'ws-watcher', protocolVersion: 5 });
+    await client.subscribeAsync('lab/#', { qos: 1, rh: 2 }); // not lab/kept, retained by the first test's replay
+    const wsPath = new URL(broker.wsUrl).pathname;
+    const result = await runCli(['replay', file, '--transport', 'ws', '--port', String(broker.wsPort), '--ws-path', wsPath, '--protocol', '5', '--speed', 'max'], 20_000);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = nonEmptyLines(result.stdout);
+    expect(lines[0]).toBe(`replaying  ${file} into ws://127.0.0.1:${broker.wsPort}${wsPath} at full speed; Ctrl-C stops`);
+    expect(lines.at(-1)).toBe('replayed   10 messages; done');
+    expect((await got.count(10)).map((m) => `${m.topic}=${m.payload}`))
+      .toEqual(Array.from({ length: 10 }, (_, i) => `lab/${i % 2 ? 'odd' : 'even'}=${i}`));
+    await end(client);
+  });
+
+  it('connection flags: one line, exit 2, before connecting', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--transport', 'ws', '--insecure'], /^mqtt-workbench: --insecure needs --transport tls or wss \(the transport is ws\)$/],
+      [['--transport', 'wss', '--cafile', join(dir, 'missing-ca.pem')], /^mqtt-workbench: the CA file \(--cafile\) .*missing-ca\.pem does not exist$/],
+      [['--transport', 'tls', '--key', file], /^mqtt-workbench: --key needs --cert/],
+      [['--protocol', '4.0'], /--protocol.*expected one of 3\.1\.1, 5, got "4\.0"/],
+      [['--transport', 'quic'], /--transport.*expected one of tcp, tls, ws, wss, got "quic"/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(['replay', file, ...args], 15_000)));
+    for (const [i, [args, pattern]] of cases.entries()) {
+      const result = results[i]!;
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      const lines = nonEmptyLines(result.stderr).filter((l) => !l.startsWith('(run with --help'));
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+    }
   });
 });
