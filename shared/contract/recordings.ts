@@ -5,12 +5,6 @@ import { ClientName } from './clients.js';
 import { TopicFilter } from './mqtt-values.js';
 import { TrafficQuery } from './traffic.js';
 
-/**
- * The first recording format that keeps the broker's changes while recording (older ones hold its state
- * at the start only): the state at a point of a recording needs it.
- */
-export const FORMAT_WITH_CHANGES = 2;
-
 /** Ids name files (`<id>.mqttrec`), so they are plain: no dots, no slashes. */
 export const RecordingId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a recording id is letters, digits, _ and -');
 

@@ -45,6 +45,10 @@ describe('e2e: recordings', () => {
     await expect.poll(async () => Number(((await running.textContent()) ?? '').match(/([\d,]+) packets/)?.[1]?.replace(/,/g, '') ?? 0), POLL).toBeGreaterThan(10);
     // One more, a second or so later: a replay at 0.1× takes ten seconds to reach it.
     await call('clients.publish', { name: 'myClient1', topic: 'lab/late', qos: 1, payload: { data: 'late' } });
+    // A session that starts during the recording: the Broker view as of the cursor has it only at the end.
+    await call('clients.create', { name: 'myClient3', protocolVersion: 5 });
+    await call('clients.connect', { name: 'myClient3' });
+    await call('clients.subscribe', { name: 'myClient3', filter: 'late/#', qos: 1 });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor();
 
@@ -150,12 +154,28 @@ describe('e2e: recordings', () => {
     const asOf = page.getByRole('table', { name: 'Retained messages as of the cursor' });
     await asOf.getByText('lab/kept', { exact: true }).waitFor();
     expect(await asOf.getByRole('row').nth(1).textContent()).toMatch(/^lab\/keptkept1/);
+    // The sessions as of the end: myClient3 connected, with the subscription it made.
+    await page.getByRole('tab', { name: 'Broker' }).click();
+    const sessions = page.getByRole('table', { name: 'Sessions' });
+    const session = (id: string) => sessions.getByRole('row').filter({ has: page.getByRole('button', { name: `Session ${id}`, exact: true }) });
+    await session('myClient3').waitFor();
+    expect((await session('myClient3').getByRole('cell').allTextContents()).slice(0, 3).map((c) => c.trim())).toEqual(['myClient3', 'connected', 'clean']);
+    await page.getByRole('button', { name: 'Session myClient3', exact: true }).click();
+    await page.getByRole('table', { name: 'Subscriptions of myClient3' }).getByText('late/#').waitFor();
+    await screenshot(page, 'broker-as-of');
+
     await page.getByRole('tab', { name: 'Timeline' }).click();
     await bar.getByLabel('Position', { exact: true }).fill('-1');
     await position.getByText(new RegExp(`^0 of ${info!.packets} · `)).waitFor();
     await page.getByRole('tab', { name: 'Retained' }).click();
     await asOf.getByText('The broker held no retained messages at this point.').waitFor();
+    // As of the start: the two clients connected before the recording, not myClient3.
+    await page.getByRole('tab', { name: 'Broker' }).click();
+    await expect.poll(async () => session('myClient3').count(), POLL).toBe(0);
+    await page.getByText('The session myClient3 did not exist at this point.').waitFor();
+    expect(await sessions.getByRole('button', { name: /^Session / }).allTextContents()).toEqual(['myClient1', 'myClient2']);
 
+    await page.getByRole('tab', { name: 'Retained' }).click();
     await page.getByRole('button', { name: 'Back to live' }).click();
     await page.getByRole('heading', { name: 'Retained messages', exact: true }).waitFor();
     await page.getByRole('tab', { name: 'Timeline' }).click();

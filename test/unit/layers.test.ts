@@ -50,6 +50,18 @@ describe('layers (ARCHITECTURE.md import table)', () => {
     });
   }
 
+  it('renderer/ takes no value at run time from a shared module that imports zod (its eval probe breaks the CSP)', () => {
+    const usesZod = (f: string) => importsOf(f).includes('zod');
+    const offending = files.filter((f) => f.startsWith('renderer/')).flatMap((f) => {
+      const text = readFileSync(join(root, f), 'utf8');
+      return [...text.matchAll(/^\s*import\s+(?!type\b)[^'"]*from\s+['"]([^'"]+)['"]/gm)]
+        .map((m) => relative(root, resolve(root, dirname(f), m[1]!)).replace(/\.js$/, '.ts'))
+        .filter((target) => target.startsWith('shared/') && usesZod(target))
+        .map((target) => `${f} → ${target}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
   it('only main/electron/ imports electron', () => {
     const offending = files.filter((f) => !f.startsWith('main/electron/'))
       .flatMap((f) => importsOf(f).filter((i) => i === 'electron' || i.startsWith('electron/')).map((i) => `${f} → ${i}`));
