@@ -4,11 +4,13 @@
 // with one on until it holds --packets packets. Prints, side by side: publish→deliver latency p50/p99,
 // this process's CPU and event-loop lag, and the recording's packets/s and size. Not a test.
 //
-//   node bench/recording.js [--rate 20000] [--packets 1000000] [--off-seconds 10] [--keep]
+//   node bench/recording.js [--rate 20000] [--packets 1000000] [--off-seconds 10] [--retain] [--keep]
 //
 // --rate N: messages/s of the steady load (each is 2 packets on the broker: PUBLISH in, PUBLISH out).
 // --packets N: how many packets the recording must hold before it stops (default 1,000,000).
 // --off-seconds S: length of the measurement without recording.
+// --retain: every message is published retained (the worst case for the recording's retained_changes:
+//   one row with the payload per message, besides its packets).
 // --keep: leave the data folder (with the .mqttrec) in place and print where it is.
 
 import fs from 'node:fs'
@@ -18,6 +20,7 @@ import { spawnSync } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import Database from 'better-sqlite3'
 import { clkTck, installExitHandlers, spawnPinned, stopChild, tailLines, tasksetPath } from './lib/procs.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -26,12 +29,13 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '20000' },
     packets: { type: 'string', default: '1000000' },
     'off-seconds': { type: 'string', default: '10' },
+    retain: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
 if (opt.help) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
   process.exit(0)
 }
 const rate = Number(opt.rate)
@@ -65,7 +69,8 @@ const port = workbench.broker.addresses[0].port
 /** Runs the latency scenario for `seconds` (after 1 s of warm-up) and returns its p50/p99 rows. */
 async function steadyLoad (seconds) {
   const child = spawnPinned([process.execPath, path.join(here, 'load', 'loadgen.js'), '--scenario', 'latency', '--port', String(port),
-    '--rate', String(rate), '--warmup', '1', '--duration', String(seconds), '--broker-pid', String(process.pid), '--clk-tck', String(clkTck)],
+    '--rate', String(rate), '--warmup', '1', '--duration', String(seconds), '--broker-pid', String(process.pid), '--clk-tck', String(clkTck),
+    ...(opt.retain ? ['--retain'] : [])],
   { core: pinned ? 1 : null })
   const stderr = tailLines(child.stderr)
   let out = ''
@@ -98,7 +103,7 @@ function processProbe () {
 const fmt = (n, d = 2) => (n === null || n === undefined ? '-' : Number(n).toFixed(d))
 const int = (n) => Math.round(n).toLocaleString('en-US')
 
-console.log(`recording bench: steady load ${int(rate)} msg/s QoS 0 (${int(2 * rate)} broker packets/s), ` +
+console.log(`recording bench: steady load ${int(rate)} msg/s QoS 0${opt.retain ? ', retained' : ''} (${int(2 * rate)} broker packets/s), ` +
   `recording ${int(target)} packets${pinned ? ', broker on core 0, load on core 1' : ', unpinned'}`)
 
 // 1. No recording (the traffic log is on, as always).
@@ -134,7 +139,18 @@ console.log('')
 console.log(`recording: ${int(stopped.packets)} packets in ${fmt(seconds, 1)} s = ${int(stopped.packets / seconds)} packets/s; ` +
   `${fmt(stopped.bytes / 1024 / 1024, 1)} MiB on disk, ${fmt(stopped.bytes / stopped.packets, 0)} bytes per packet` +
   `; live log lost ${lost}, store errors ${storeErrors}`)
+if (opt.retain) console.log(`retained changes recorded: ${int(retainedChanges(stopped.id))}`)
 console.log(`added latency with recording on: p50 ${fmt(on.p50 - off.p50, 3)} ms, p99 ${fmt(on.p99 - off.p99, 3)} ms`)
+
+/** Rows of the recording's retained_changes (one per retained message the broker stored). */
+function retainedChanges (id) {
+  const db = new Database(path.join(dataDir, 'recordings', `${id}.mqttrec`), { readonly: true })
+  try {
+    return db.prepare('SELECT count(*) FROM retained_changes').pluck().get()
+  } finally {
+    db.close()
+  }
+}
 
 await workbench.close()
 if (opt.keep) console.log(`kept: ${dataDir}`)

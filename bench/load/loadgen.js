@@ -37,7 +37,9 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '5000' },
     steps: { type: 'string', default: '5000,10000' },
     count: { type: 'string', default: '100000' },
-    'payload-size': { type: 'string' }
+    'payload-size': { type: 'string' },
+    // latency: publish retained (each message replaces the retained message of its topic)
+    retain: { type: 'boolean', default: false }
   }
 })
 
@@ -123,14 +125,14 @@ function makePayload (size, pubIndex) {
  * for QoS>0 the packet id, for latency the timestamp) is patched per message.
  */
 class Publisher {
-  constructor (client, { topic, qos = 0, payloadSize = 64, index = 0, batch = 100 }) {
+  constructor (client, { topic, qos = 0, retain = false, payloadSize = 64, index = 0, batch = 100 }) {
     this.client = client
     this.socket = client.socket
     this.qos = qos
     this.index = index
     this.seq = 0
     const payload = makePayload(payloadSize, index)
-    const one = generate({ cmd: 'publish', topic, payload, qos, retain: false, messageId: qos ? 1 : undefined })
+    const one = generate({ cmd: 'publish', topic, payload, qos, retain, messageId: qos ? 1 : undefined })
     this.len = one.length
     this.payloadPos = one.length - payloadSize
     this.batch = batch
@@ -356,7 +358,7 @@ async function latency () {
       samples[n++] = Number(process.hrtime.bigint() - buf.readBigUInt64LE(p + TS)) / 1e6
     }
   }
-  const pub = new Publisher(await open('bench-lat-pub'), { topic, payloadSize: size, batch: 64 })
+  const pub = new Publisher(await open('bench-lat-pub'), { topic, payloadSize: size, batch: 64, retain: opt.retain })
   const t0 = process.hrtime.bigint()
   let sent = 0
   let behind = 0

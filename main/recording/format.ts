@@ -23,7 +23,8 @@
 //                      PUBLISH, a will, a delete from the workbench): seq, time_us, from_packet (the id of
 //                      the traffic row from which on it shows: the packet that caused it, or the next packet
 //                      after a change no packet caused — a closed socket, a timer, the workbench's API),
-//                      topic, and the message as in snapshot_retained, or payload NULL when it was cleared.
+//                      topic, and the message as in snapshot_retained — its payload kept here, or, when the
+//                      PUBLISH recorded at payload_packet carries it, there — or both NULL: it was cleared.
 //   session_changes    (format 2) every change to a session while recording (created, connected,
 //                      disconnected, subscribed, expired…) and its queue sizes sampled once a second when
 //                      they changed: seq, time_us, from_packet, client_id, and session / subscriptions as
@@ -88,15 +89,16 @@ const formatTwo: Migration = {
   description: "the broker's retained and session changes while recording",
   sql: `
 CREATE TABLE retained_changes (
-  seq          INTEGER PRIMARY KEY,
-  time_us      INTEGER NOT NULL,
-  from_packet INTEGER NOT NULL,
-  topic        TEXT NOT NULL,
-  payload      BLOB,
-  qos          INTEGER,
-  properties   TEXT,
-  publisher    TEXT,
-  received_at  INTEGER
+  seq            INTEGER PRIMARY KEY,
+  time_us        INTEGER NOT NULL,
+  from_packet    INTEGER NOT NULL,
+  topic          TEXT NOT NULL,
+  payload        BLOB,
+  payload_packet INTEGER,
+  qos            INTEGER,
+  properties     TEXT,
+  publisher      TEXT,
+  received_at    INTEGER
 ) STRICT;
 CREATE INDEX retained_changes_by_topic ON retained_changes (topic);
 CREATE INDEX retained_changes_by_packet ON retained_changes (from_packet);

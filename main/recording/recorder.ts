@@ -20,7 +20,8 @@ export class Recorder {
   readonly sink: TrafficSink;
   private current: RecordingRow;
   private readonly state: BrokerStateRecorder | null;
-  /** The id of the last packet queued, and whether the turn that queued it is still running. */
+  /** The last packet queued, its id, and whether the turn that queued it is still running. */
+  private lastEntry: TrafficEntry | null = null;
   private lastPacket = 0;
   private inPacketTurn = false;
 
@@ -36,6 +37,7 @@ export class Recorder {
     this.sink = only === null
       ? (entry: TrafficEntry) => {
           this.lastPacket = log.append(entry) || this.lastPacket;
+          this.lastEntry = entry;
           if (this.inPacketTurn) return;
           this.inPacketTurn = true;
           queueMicrotask(() => {
@@ -45,7 +47,7 @@ export class Recorder {
       : (entry: TrafficEntry) => {
           if (entry.side === 'client' && entry.connection === only) log.append(entry);
         };
-    this.state = broker ? new BrokerStateRecorder(db, broker, () => this.changeShowsFrom(), onError) : null;
+    this.state = broker ? new BrokerStateRecorder(db, broker, this, onError) : null;
   }
 
   /**
@@ -53,8 +55,19 @@ export class Recorder {
    * (the broker changes its state in the same turn as it handles the packet that caused it), else the
    * next one (a socket closed, a timer fired, the workbench's API: nothing recorded caused it).
    */
-  private changeShowsFrom(): number {
+  showsFrom(): number {
     return this.inPacketTurn ? this.lastPacket : this.lastPacket + 1;
+  }
+
+  /**
+   * The id of the PUBLISH just recorded, if it is what the broker is storing as retained now (same turn,
+   * topic and bytes): the change then points at its payload instead of keeping a second copy.
+   */
+  payloadRecord(topic: string, payload: Buffer): number | null {
+    const e = this.lastEntry;
+    const same = this.inPacketTurn && e !== null && e.side === 'broker' && e.direction === 'in' && e.type === 'publish' &&
+      e.topic === topic && e.payload !== null && e.payload.equals(payload);
+    return same ? this.lastPacket : null;
   }
 
   /** Writes everything queued (before a read of the file). */

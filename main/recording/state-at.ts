@@ -13,9 +13,9 @@ import type { RetainedFirst } from './replay.js';
 
 interface RetainedRow {
   topic: string;
-  /** NULL: a change that cleared the topic. */
   payload: Buffer | null;
-  payload_size: number | null;
+  payload_size: number;
+  /** NULL: a change that cleared the topic. */
   qos: number | null;
   properties: string | null;
   publisher: string | null;
@@ -41,14 +41,19 @@ export function packetAt(db: SqliteDatabase, atUs: number): number {
 }
 
 /**
- * The latest row per key among the changes that show at packet `atPacket` (from_packet grows with seq,
+ * The seq of the latest change per key among those that show at packet ? (from_packet grows with seq,
  * so they are the rows up to one seq).
  */
-const latestChanges = (table: string, key: string, columns: string) =>
-  `SELECT ${key}, ${columns} FROM ${table} WHERE seq IN (SELECT max(seq) FROM ${table} WHERE seq <= ` +
-  `(SELECT seq FROM ${table} WHERE from_packet <= ? ORDER BY from_packet DESC, seq DESC LIMIT 1) GROUP BY ${key})`;
+const latestSeqs = (table: string, key: string) =>
+  `SELECT max(seq) FROM ${table} WHERE seq <= (SELECT seq FROM ${table} WHERE from_packet <= ? ` +
+  `ORDER BY from_packet DESC, seq DESC LIMIT 1) GROUP BY ${key}`;
 
-const RETAINED_COLUMNS = 'substr(payload, 1, ?) AS payload, length(payload) AS payload_size, qos, properties, publisher, received_at';
+const SNAPSHOT_RETAINED = 'SELECT topic, substr(payload, 1, ?) AS payload, length(payload) AS payload_size, qos, properties, ' +
+  'publisher, received_at FROM snapshot_retained';
+/** A change's payload is its own or that of the PUBLISH it points at; qos is NULL when it cleared the topic. */
+const RETAINED_CHANGES = 'SELECT c.topic, substr(coalesce(c.payload, t.payload), 1, ?) AS payload, ' +
+  'coalesce(length(coalesce(c.payload, t.payload)), 0) AS payload_size, c.qos, c.properties, c.publisher, c.received_at ' +
+  `FROM retained_changes c LEFT JOIN traffic t ON t.id = c.payload_packet WHERE c.seq IN (${latestSeqs('retained_changes', 'topic')})`;
 
 /**
  * The retained store at packet `atPacket` (0: at the start), sorted by topic, in the shape the live
@@ -56,11 +61,9 @@ const RETAINED_COLUMNS = 'substr(payload, 1, ?) AS payload, length(payload) AS p
  */
 export function retainedAt(db: SqliteDatabase, atPacket: number, payloadBytes: number): RetainedEntry[] {
   const store = new Map<string, RetainedRow>();
-  const snapshot = db.prepare<[number], RetainedRow>(`SELECT topic, ${RETAINED_COLUMNS} FROM snapshot_retained`).all(payloadBytes);
-  for (const row of snapshot) store.set(row.topic, row);
-  const changes = db.prepare<[number, number], RetainedRow>(latestChanges('retained_changes', 'topic', RETAINED_COLUMNS)).all(payloadBytes, atPacket);
-  for (const row of changes) {
-    if (row.payload === null) store.delete(row.topic);
+  for (const row of db.prepare<[number], RetainedRow>(SNAPSHOT_RETAINED).all(payloadBytes)) store.set(row.topic, row);
+  for (const row of db.prepare<[number, number], RetainedRow>(RETAINED_CHANGES).all(payloadBytes, atPacket)) {
+    if (row.qos === null) store.delete(row.topic);
     else store.set(row.topic, row);
   }
   return [...store.values()].sort(byKey((r) => r.topic)).map(retainedEntry);
@@ -72,7 +75,8 @@ export function sessionsAt(db: SqliteDatabase, atPacket: number): SessionAt[] {
   for (const row of db.prepare<[], SessionRow>('SELECT client_id, session, subscriptions FROM snapshot_sessions').all()) {
     sessions.set(row.client_id, row);
   }
-  for (const row of db.prepare<[number], SessionRow>(latestChanges('session_changes', 'client_id', 'session, subscriptions')).all(atPacket)) {
+  const changes = `SELECT client_id, session, subscriptions FROM session_changes WHERE seq IN (${latestSeqs('session_changes', 'client_id')})`;
+  for (const row of db.prepare<[number], SessionRow>(changes).all(atPacket)) {
     if (row.session === null) sessions.delete(row.client_id);
     else sessions.set(row.client_id, row);
   }
@@ -86,8 +90,8 @@ function retainedEntry(r: RetainedRow): RetainedEntry {
   return {
     topic: r.topic,
     qos: r.qos as 0 | 1 | 2,
-    payload: r.payload!.toString('base64'),
-    payloadSize: r.payload_size!,
+    payload: (r.payload ?? Buffer.alloc(0)).toString('base64'),
+    payloadSize: r.payload_size,
     publisher: r.publisher!,
     receivedAt: r.received_at!,
     properties: r.properties === null ? null : jsonSafe(decodeJson<object>(r.properties)),

@@ -14,24 +14,21 @@ const FLUSH_DELAY_MS = 100;
 /** Queue sizes change without an event (a queue event per message would be a flood of its own). */
 const SAMPLE_MS = 1000;
 
-interface RetainedRow {
-  time_us: number;
-  from_packet: number;
-  topic: string;
-  payload: Buffer | null;
-  qos: number | null;
-  properties: string | null;
-  publisher: string | null;
-  received_at: number | null;
+/** What the changes are stamped with: the recorded packets (Recorder). */
+export interface RecordedPackets {
+  /** The id of the first packet at which a change made now shows. */
+  showsFrom(): number;
+  /** The id of the recorded PUBLISH that carries this retained payload, if the change is its doing. */
+  payloadRecord(topic: string, payload: Buffer): number | null;
 }
 
-interface SessionRow {
-  time_us: number;
-  from_packet: number;
-  client_id: string;
-  session: string | null;
-  subscriptions: string | null;
-}
+/** The columns of an INSERT into retained_changes, in its order (positional: cheaper to bind). */
+type RetainedRow = [
+  timeUs: number, fromPacket: number, topic: string, payload: Buffer | null, payloadPacket: number | null,
+  qos: number | null, properties: string | null, publisher: string | null, receivedAt: number | null,
+];
+/** The columns of an INSERT into session_changes. */
+type SessionRow = [timeUs: number, fromPacket: number, clientId: string, session: string | null, subscriptions: string | null];
 
 /** What was last written for a session: a change that changes nothing is not written again. */
 interface Written {
@@ -52,27 +49,26 @@ export class BrokerStateRecorder {
   private failing = false;
 
   /**
-   * Starts recording the changes of `broker` into `db` (its snapshot just written). `showsFrom` gives
-   * the id of the first packet at which a change made now shows.
+   * Starts recording the changes of `broker` into `db` (its snapshot just written), stamped with what
+   * `packets` says of the recorded packets.
    */
   constructor(
     private readonly db: SqliteDatabase,
     private readonly broker: Broker,
-    private readonly showsFrom: () => number,
+    private readonly packets: RecordedPackets,
     private readonly onError: (error: StoreError) => void,
   ) {
     for (const session of broker.allSessions()) this.written.set(session.clientId, written(session));
-    const insertRetained = db.prepare(
-      'INSERT INTO retained_changes (time_us, from_packet, topic, payload, qos, properties, publisher, received_at) ' +
-        'VALUES (@time_us, @from_packet, @topic, @payload, @qos, @properties, @publisher, @received_at)',
+    const insertRetained = db.prepare<RetainedRow>(
+      'INSERT INTO retained_changes (time_us, from_packet, topic, payload, payload_packet, qos, properties, publisher, received_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const insertSession = db.prepare(
-      'INSERT INTO session_changes (time_us, from_packet, client_id, session, subscriptions) ' +
-        'VALUES (@time_us, @from_packet, @client_id, @session, @subscriptions)',
+    const insertSession = db.prepare<SessionRow>(
+      'INSERT INTO session_changes (time_us, from_packet, client_id, session, subscriptions) VALUES (?, ?, ?, ?, ?)',
     );
     this.writeAll = db.transaction(() => {
-      for (const row of this.retainedRows) insertRetained.run(row);
-      for (const row of this.sessionRows) insertSession.run(row);
+      for (const row of this.retainedRows) insertRetained.run(...row);
+      for (const row of this.sessionRows) insertSession.run(...row);
     });
 
     const onSession = (e: { clientId: string }) => this.sessionChanged(e.clientId);
@@ -116,16 +112,18 @@ export class BrokerStateRecorder {
   }
 
   private retainedChanged(e: RetainedEvent): void {
+    const timeUs = nowUs();
+    const fromPacket = this.packets.showsFrom();
     const m = e.change === 'set' ? e.message : undefined;
-    this.queue(this.retainedRows, {
-      ...this.stamp(),
-      topic: e.topic,
-      payload: m ? m.payload : null,
-      qos: m ? m.qos : null,
-      properties: m?.properties ? encodeJson(m.properties) : null,
-      publisher: m ? m.publisher : null,
-      received_at: m ? m.receivedAt : null,
-    });
+    if (!m) {
+      this.queue(this.retainedRows, [timeUs, fromPacket, e.topic, null, null, null, null, null, null]);
+      return;
+    }
+    const payloadPacket = this.packets.payloadRecord(m.topic, m.payload);
+    this.queue(this.retainedRows, [
+      timeUs, fromPacket, e.topic, payloadPacket === null ? m.payload : null, payloadPacket,
+      m.qos, m.properties ? encodeJson(m.properties) : null, m.publisher, m.receivedAt,
+    ]);
   }
 
   private sessionChanged(clientId: string): void {
@@ -134,13 +132,13 @@ export class BrokerStateRecorder {
     if (!session) {
       if (!before) return;
       this.written.delete(clientId);
-      this.queue(this.sessionRows, { ...this.stamp(), client_id: clientId, session: null, subscriptions: null });
+      this.queue(this.sessionRows, [nowUs(), this.packets.showsFrom(), clientId, null, null]);
       return;
     }
     const now = written(session);
     if (before && before.session === now.session && before.subscriptions === now.subscriptions) return;
     this.written.set(clientId, now);
-    this.queue(this.sessionRows, { ...this.stamp(), client_id: clientId, session: now.session, subscriptions: now.subscriptions });
+    this.queue(this.sessionRows, [nowUs(), this.packets.showsFrom(), clientId, now.session, now.subscriptions]);
   }
 
   private sampleQueues(): void {
@@ -150,10 +148,6 @@ export class BrokerStateRecorder {
         this.sessionChanged(session.clientId);
       }
     }
-  }
-
-  private stamp(): { time_us: number; from_packet: number } {
-    return { time_us: nowUs(), from_packet: this.showsFrom() };
   }
 
   private queue<T>(rows: T[], row: T): void {

@@ -2,6 +2,8 @@
 // it the retained table and the sessions it rebuilds are compared with what the live broker showed at
 // that same moment. Covers what the packets alone do not show: a will the broker published itself, a
 // retained message deleted from the workbench, a session that ended without DISCONNECT, queue sizes.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetainedEntry } from '../../shared/contract/broker.js';
 import type { RecordingInfo, SessionAt } from '../../shared/contract/recordings.js';
@@ -143,6 +145,22 @@ describe('the retained table at a packet', () => {
     expect(first[0]!.properties).toMatchObject({ userProperties: { k: 'v' }, contentType: 'text/plain', correlationData: Buffer.from('beef', 'hex') });
     const cut = { ...marks[0]!.retained[0]!, payloadSize: 1000 };
     expect(() => retainedFirstFrom([cut])).toThrow("the retained message on 'lab/gone' holds 3 of its 1000 payload bytes");
+  });
+
+  it("a retained PUBLISH's payload is kept once (its change points at the recorded packet); a will's is kept in its change", async () => {
+    await sessionsAt(0); // writes what is queued
+    const db = new Database(join(t.workbench.recordingsDir, `${recording.id}.mqttrec`), { readonly: true });
+    try {
+      const row = (topic: string) => db.prepare<[string], { payload: Buffer | null; payload_packet: number | null }>(
+        'SELECT payload, payload_packet FROM retained_changes WHERE topic = ? ORDER BY seq LIMIT 1').get(topic)!;
+      const a1 = row('lab/a');
+      expect(a1.payload).toBeNull();
+      const { records } = await api().call('recording.query', { id: recording.id, side: 'broker', types: ['publish'], topic: 'lab/a', order: 'asc' });
+      expect(a1.payload_packet).toBe(records.find((r) => r.direction === 'in')!.id);
+      expect(row('wills/dying')).toEqual({ payload: Buffer.from('lost'), payload_packet: null });
+    } finally {
+      db.close();
+    }
   });
 
   it('payloads are cut to payloadBytes, sizes kept', async () => {

@@ -24,7 +24,7 @@ beforeEach(async () => {
   db = createRecordingFile(join(dir, 'r.mqttrec'), { id: 'r', name: 'r', notes: '', started_us: 0, source: 'embedded broker', client: null, filter: null });
   writeSnapshot(db, b.broker);
   errors.length = 0;
-  recorder = new BrokerStateRecorder(db, b.broker, () => ++packet, (error) => errors.push(error));
+  recorder = new BrokerStateRecorder(db, b.broker, { showsFrom: () => ++packet, payloadRecord: () => null }, (error) => errors.push(error));
 });
 afterEach(async () => {
   recorder.stop();
