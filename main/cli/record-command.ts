@@ -44,19 +44,17 @@ async function runRecord(flags: RecordFlags): Promise<void> {
     await workbench.close();
     process.exit(EXIT_FAILED);
   };
-  try {
-    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', ...target.profile, autoReconnect: true });
-    await workbench.call('clients.connect', { name: CLIENT_NAME });
-  } catch (error) {
-    return fail(`cannot connect to ${target.url}: ${cliWording((error as Error).message)}`);
-  }
   let info: RecordingInfo;
   try {
+    await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', ...target.profile, autoReconnect: true });
+    // The recording connects the client itself, so its CONNECT and CONNACK are in the file.
     info = await workbench.call('recording.start', {
       name: flags.name, notes: flags.notes ?? '', client: CLIENT_NAME, filter: flags.filter, qos: flags.qos,
     });
   } catch (error) {
-    return fail(`cannot record: ${(error as Error).message}`);
+    const [client] = await workbench.call('clients.list', {});
+    const reason = cliWording((error as Error).message);
+    return fail(client?.state === 'connected' ? `cannot record: ${reason}` : `cannot connect to ${target.url}: ${reason}`);
   }
   let progress: NodeJS.Timeout | undefined;
   let stopping = false;

@@ -89,8 +89,9 @@ export class Recorder {
     return toInfo(this.current, { recording: true, packets: stats.records, bytes: stats.bytes });
   }
 
-  rename(name: string, notes: string | undefined): void {
-    updateRow(this.db, { name, notes });
+  /** Changes the row (a rename, or the source once the recording client has connected). */
+  update(change: Partial<Pick<RecordingRow, 'name' | 'notes' | 'source'>>): void {
+    updateRow(this.db, change);
     this.current = readRow(this.db);
   }
 

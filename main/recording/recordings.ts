@@ -104,8 +104,11 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
       throw new WorkbenchError('conflict', `recording "${this.active.recorder.info().name}" is on; stop it before starting another`);
     }
     const client = request.client === undefined ? null : this.options.clients.get(request.client);
-    if (client && request.filter !== undefined && client.info().state !== 'connected') {
-      throw new WorkbenchError('not-connected', `client "${client.name}" is not connected; connect it before it records "${request.filter}"`);
+    // A disconnected client is connected by the recording (so its CONNECT and CONNACK are in it); one
+    // that is on its way already is not interrupted.
+    const connectFirst = client !== null && request.filter !== undefined && ['disconnected', 'error'].includes(client.info().state);
+    if (client && request.filter !== undefined && !connectFirst && client.info().state !== 'connected') {
+      throw new WorkbenchError('not-connected', `client "${client.name}" is ${client.info().state}; wait until it is connected before it records "${request.filter}"`);
     }
     const id = newId();
     const db = createRecordingFile(this.fileOf(id), {
@@ -128,6 +131,11 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     this.rows.set(id, readRow(db));
     if (client && request.filter !== undefined) {
       try {
+        if (connectFirst) {
+          await client.connect();
+          recorder.update({ source: client.info().url ?? `named client ${client.name}` });
+          this.rows.set(id, recorder.row);
+        }
         const result = await client.subscribe({ filter: request.filter, qos: request.qos });
         const code = result.granted[0] ?? 0x80;
         if (code >= 0x80) throw new WorkbenchError('mqtt-error', `the broker refused the subscription to "${request.filter}" (reason code 0x${code.toString(16)})`);
@@ -165,7 +173,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
   rename(id: string, name: string, notes: string | undefined): RecordingInfo {
     this.row(id);
     if (this.active?.recorder.id === id) {
-      this.active.recorder.rename(name, notes);
+      this.active.recorder.update({ name, notes });
       this.rows.set(id, this.active.recorder.row);
     } else {
       if (this.busy.has(id)) throw new WorkbenchError('conflict', 'this recording is being exported; rename it once that is done');

@@ -74,7 +74,10 @@ export const RecordingStartInput = z.object({
   notes: Notes.default(''),
   /** Record only this named client's traffic (e.g. one connected to an outside broker). */
   client: ClientName.optional(),
-  /** With `client`: the client subscribes to this filter once the recording runs. */
+  /**
+   * With `client`: the client subscribes to this filter once the recording runs. A disconnected client
+   * is connected first, by the recording, so its CONNECT and CONNACK are in it.
+   */
   filter: TopicFilter.optional(),
   /** QoS of that subscription. */
   qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),

@@ -78,7 +78,8 @@ describe('cli: record', () => {
       const imported = await t.api.call('recording.import', { path: out });
       expect(imported).toMatchObject({ name: 'site visit', packets: Number(done![1]), client: 'recorder' });
       const records = await recordingRecords(t.api, imported.id);
-      expect(records.slice(0, 4).map((r) => `${r.direction} ${r.type}`)).toEqual(['out subscribe', 'in suback', 'in publish', 'out puback']);
+      // The recording connects its client: CONNECT and CONNACK come first.
+      expect(records.slice(0, 6).map((r) => `${r.direction} ${r.type}`)).toEqual(['out connect', 'in connack', 'out subscribe', 'in suback', 'in publish', 'out puback']);
       expect(records.every((r) => r.side === 'client' && r.connection === 'recorder')).toBe(true);
     } finally {
       await t.close();
@@ -157,6 +158,7 @@ function packetsSoFar(stderr: string): number {
 
 interface Recorded {
   source: string;
+  connect: Record<string, unknown>;
   subscribe: Record<string, unknown>;
   publishes: Array<{ topic: string; payload: string; fields: Record<string, unknown> }>;
 }
@@ -179,17 +181,20 @@ async function recordThrough(name: string, args: readonly string[], publisher: {
   } finally {
     await end(client);
   }
-  await eventually(() => packetsSoFar(record.stderr) >= 2 + messages.length, `${2 + messages.length} packets in the progress\n${record.describe()}`, 8000);
+  // CONNECT, CONNACK, SUBSCRIBE, SUBACK, then the messages.
+  await eventually(() => packetsSoFar(record.stderr) >= 4 + messages.length, `${4 + messages.length} packets in the progress\n${record.describe()}`, 8000);
   record.kill('SIGINT');
   expect((await record.waitForExit(10_000)).code, record.describe()).toBe(0);
   const db = new Database(out, { readonly: true });
   try {
     const row = db.prepare('SELECT source FROM recording').get() as { source: string };
     expect(ready[2], 'the "recording" line shows the URL used').toBe(row.source);
+    const connect = db.prepare('SELECT fields FROM traffic WHERE type = 1').get() as { fields: string };
     const subscribe = db.prepare('SELECT fields FROM traffic WHERE type = 8').get() as { fields: string };
     const publishes = db.prepare('SELECT topic, CAST(payload AS TEXT) AS payload, fields FROM traffic WHERE type = 3 ORDER BY id').all() as Array<{ topic: string; payload: string; fields: string | null }>;
     return {
       source: row.source,
+      connect: JSON.parse(connect.fields) as Record<string, unknown>,
       subscribe: JSON.parse(subscribe.fields) as Record<string, unknown>,
       publishes: publishes.map((p) => ({ topic: p.topic, payload: p.payload, fields: p.fields ? JSON.parse(p.fields) as Record<string, unknown> : {} })),
     };
@@ -271,7 +276,7 @@ describe('cli: record, connection flags', () => {
     const recorded = await recordThrough('five', ['--port', String(broker.port), '--protocol', '5', '--filter', 'five/#'],
       { url: broker.url, options: { clientId: 'v5-sensor', protocolVersion: 5 } },
       [{ topic: 'five/temp', payload: '21.5', properties: { contentType: 'text/plain', userProperties: { unit: 'C' } } }]);
-    // (The CONNECT itself is not in the file: the recording starts once the client is connected.)
+    expect(recorded.connect).toMatchObject({ protocolVersion: 5 });
     expect(recorded.subscribe).toEqual({ subscriptions: [{ topic: 'five/#', qos: 0, nl: false, rap: false, rh: 0 }] });
     expect(recorded.publishes).toEqual([{ topic: 'five/temp', payload: '21.5', fields: { properties: { contentType: 'text/plain', userProperties: { unit: 'C' } } } }]);
 
@@ -279,6 +284,7 @@ describe('cli: record, connection flags', () => {
     const v4 = await recordThrough('three', ['--port', String(broker.port), '--filter', 'three/#'],
       { url: broker.url, options: { clientId: 'v5-sensor-2', protocolVersion: 5 } },
       [{ topic: 'three/temp', payload: '19', properties: { contentType: 'text/plain' } }]);
+    expect(v4.connect).toMatchObject({ protocolVersion: 4 });
     expect(v4.subscribe).toEqual({ subscriptions: [{ topic: 'three/#', qos: 0 }] });
     expect(v4.publishes).toEqual([{ topic: 'three/temp', payload: '19', fields: {} }]);
   });

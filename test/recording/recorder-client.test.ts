@@ -2,6 +2,7 @@
 // for the recording and unsubscribes after; the snapshot is empty (this broker's state is not what it saw).
 // In a memory-only workbench the files live in a temporary folder that close() removes.
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, end, startBroker, withTimeout, type TestBroker } from '../helpers/broker.js';
 import { eventually, startWorkbench, type TestWorkbench } from '../helpers/workbench.js';
@@ -9,10 +10,16 @@ import { recordingRecords, rejection } from './recordings-helpers.js';
 
 let outside: TestBroker;
 let t: TestWorkbench;
+/** A port nothing listens on (a server had it a moment ago). */
+let closedPort: number;
 
 beforeAll(async () => {
   outside = await startBroker();
   t = await startWorkbench();
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closedPort = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
 });
 afterAll(async () => {
   await t?.close();
@@ -20,11 +27,23 @@ afterAll(async () => {
 });
 
 describe('recordings: through a named client', () => {
-  it('needs the client to exist, and to be connected when it must subscribe', async () => {
+  it('needs the client to exist; one that cannot connect leaves no recording behind', async () => {
     await rejection(t.api.call('recording.start', { name: 'x', client: 'field' }), 'not-found');
-    await t.api.call('clients.create', { name: 'field', host: '127.0.0.1', port: outside.port });
-    await rejection(t.api.call('recording.start', { name: 'x', client: 'field', filter: '#' }), 'not-connected');
+    await t.api.call('clients.create', { name: 'nowhere', host: '127.0.0.1', port: closedPort });
+    await rejection(t.api.call('recording.start', { name: 'x', client: 'nowhere', filter: '#' }), 'mqtt-error');
     expect(await t.api.call('recording.list', {})).toEqual([]);
+    await t.api.call('clients.delete', { name: 'nowhere' });
+  });
+
+  it('connects a disconnected client itself, so its CONNECT and CONNACK are the first packets', async () => {
+    await t.api.call('clients.create', { name: 'field', host: '127.0.0.1', port: outside.port, protocolVersion: 5 });
+    const started = await t.api.call('recording.start', { name: 'from the start', client: 'field', filter: 'nothing/#' });
+    expect(started.source).toBe(`mqtt://127.0.0.1:${outside.port}`);
+    const stopped = await t.api.call('recording.stop', {});
+    expect((await recordingRecords(t.api, stopped.id)).slice(0, 4).map((r) => `${r.direction} ${r.type}`))
+      .toEqual(['out connect', 'in connack', 'out subscribe', 'in suback']);
+    await t.api.call('recording.delete', { id: stopped.id });
+    await t.api.call('clients.disconnect', { name: 'field' });
   });
 
   it("records only that client's traffic, from its subscription on", async () => {
