@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import type { RecordingInfo } from '../../shared/contract/recordings.js';
 import { addClientFlags, clientTarget, cliWording, type ClientFlags } from './client-flags.js';
 import { headlessWorkbench } from './headless.js';
-import { qosLevel, topicFilter } from './options.js';
+import { integer, qosLevel, topicFilter } from './options.js';
 
 interface RecordFlags extends ClientFlags {
   name: string;
@@ -15,6 +15,7 @@ interface RecordFlags extends ClientFlags {
   qos: 0 | 1 | 2;
   data?: string;
   out?: string;
+  minFree: number;
 }
 
 /** The broker cannot be reached or the recording fails (bad flags exit 2, through main()). */
@@ -31,6 +32,7 @@ export function recordCommand(): Command {
     .option('--filter <filter>', 'topic filter to subscribe to', topicFilter, '#')
     .option('--qos <qos>', 'QoS of the subscription: 0, 1 or 2', qosLevel, 0)
     .option('--data <dir>', 'keep the recording (and the workbench state) in DIR/recordings/ (default: in memory)')
+    .option('--min-free <MiB>', 'stop (or do not start) when less than this is free on the disk the recording is on', integer(1, 1_073_741_824), 256)
     .option('--out <file>', 'write the recording to this .mqttrec file when it stops (default without --data: ./<name>.mqttrec)')
     .action(runRecord);
 }
@@ -38,7 +40,7 @@ export function recordCommand(): Command {
 async function runRecord(flags: RecordFlags): Promise<void> {
   const target = clientTarget(flags);
   const out = outFile(flags);
-  const workbench = await headlessWorkbench(flags.data ?? null);
+  const workbench = await headlessWorkbench(flags.data ?? null, { recordingMinFreeBytes: flags.minFree * 1024 * 1024 });
   const fail = async (message: string) => {
     console.error(`mqtt-workbench: ${message}`);
     await workbench.close();
@@ -52,24 +54,33 @@ async function runRecord(flags: RecordFlags): Promise<void> {
       name: flags.name, notes: flags.notes ?? '', client: CLIENT_NAME, filter: flags.filter, qos: flags.qos,
     });
   } catch (error) {
+    // Its state tells whether connecting failed or something before or after it (no room on the disk, a refused subscription).
     const [client] = await workbench.call('clients.list', {});
+    const connecting = client !== undefined && client.state !== 'connected' && client.state !== 'disconnected';
     const reason = cliWording((error as Error).message);
-    return fail(client?.state === 'connected' ? `cannot record: ${reason}` : `cannot connect to ${target.url}: ${reason}`);
+    return fail(connecting ? `cannot connect to ${target.url}: ${reason}` : `cannot record: ${reason}`);
   }
   let progress: NodeJS.Timeout | undefined;
   let stopping = false;
+  /** Writes --out and says where the recording is; exits with `code`. */
+  const finish = async (done: RecordingInfo, code: number) => {
+    try {
+      if (out) await workbench.call('recording.export', { id: done.id, path: out });
+      const where = [flags.data ? `${flags.data}/recordings/${done.id}.mqttrec` : null, out].filter(Boolean).join(' and ');
+      console.log(`recorded   ${done.packets} packets to ${where}`);
+      await workbench.close();
+      process.exit(code);
+    } catch (error) {
+      await fail(`could not finish the recording: ${(error as Error).message}`);
+    }
+  };
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     clearInterval(progress);
     console.error(`${signal}: stopping`);
     try {
-      const done = await workbench.call('recording.stop', {});
-      if (out) await workbench.call('recording.export', { id: done.id, path: out });
-      const where = [flags.data ? `${flags.data}/recordings/${done.id}.mqttrec` : null, out].filter(Boolean).join(' and ');
-      console.log(`recorded   ${done.packets} packets to ${where}`);
-      await workbench.close();
-      process.exit(0);
+      await finish(await workbench.call('recording.stop', {}), 0);
     } catch (error) {
       await fail(`could not finish the recording: ${(error as Error).message}`);
     }
@@ -81,7 +92,15 @@ async function runRecord(flags: RecordFlags): Promise<void> {
   progress = setInterval(() => {
     void workbench.call('recording.list', {}).then((list) => {
       const now = list.find((r) => r.id === info.id);
-      if (now) console.error(`recording "${now.name}": ${now.packets} packets, ${size(now.bytes)}`);
+      if (!now || stopping) return;
+      if (now.recording) {
+        console.error(`recording "${now.name}": ${now.packets} packets, ${size(now.bytes)}`);
+        return;
+      }
+      // It stopped by itself (the disk ran low; the workbench said why on stderr): keep what it holds.
+      stopping = true;
+      clearInterval(progress);
+      void finish(now, EXIT_FAILED);
     });
   }, PROGRESS_MS);
 }

@@ -9,7 +9,8 @@
 //                      ended_us NULL while recording), source ('embedded broker' or the outside broker's
 //                      URL), client / filter (the named client that recorded alone, and what it
 //                      subscribed to; NULL when the recording took every packet the workbench saw),
-//                      packets (set when the recording stops), format_version, app_version.
+//                      packets (set when the recording stops), format_version, app_version, and (format
+//                      2) stopped_because: why it stopped when nobody stopped it (a full disk), else NULL.
 //   traffic            one row per packet, the same table as workbench.db's traffic log (see
 //   traffic_blocks     store/migrations/traffic-tables.ts) with two differences in use: payloads are
 //   traffic_seen       kept whole (payload_size = length(payload)), and nothing is ever pruned.
@@ -113,6 +114,8 @@ CREATE TABLE session_changes (
 ) STRICT;
 CREATE INDEX session_changes_by_client ON session_changes (client_id);
 CREATE INDEX session_changes_by_packet ON session_changes (from_packet);
+
+ALTER TABLE recording ADD COLUMN stopped_because TEXT;
 `,
 };
 

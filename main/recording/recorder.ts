@@ -99,10 +99,10 @@ export class Recorder {
    * Writes what is queued, the end time and count, checkpoints the WAL into the file and closes it:
    * the file is then complete on its own. The caller has removed the sink already.
    */
-  stop(): RecordingRow {
+  stop(stoppedBecause: string | null = null): RecordingRow {
     this.state?.stop();
     this.log.close();
-    updateRow(this.db, { ended_us: nowUs(), packets: countPackets(this.db) });
+    updateRow(this.db, { ended_us: nowUs(), packets: countPackets(this.db), stopped_because: stoppedBecause });
     const row = readRow(this.db);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();

@@ -19,6 +19,8 @@ export interface RecordingRow {
   packets: number;
   format_version: number;
   app_version: string;
+  /** Why it stopped by itself (the disk ran low); null when it was stopped, or still records. */
+  stopped_because: string | null;
 }
 
 export type NewRecording = Pick<RecordingRow, 'id' | 'name' | 'notes' | 'started_us' | 'source' | 'client' | 'filter'>;
@@ -111,5 +113,6 @@ export function toInfo(row: RecordingRow, live: { recording: boolean; packets: n
     bytes: live.bytes,
     formatVersion: row.format_version,
     appVersion: row.app_version,
+    stoppedBecause: row.stopped_because,
   };
 }

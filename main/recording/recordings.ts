@@ -19,6 +19,7 @@ import { migrate } from '../store/migrate.js';
 import type { TrafficQueryOptions } from '../store/traffic-query.js';
 import type { TrafficSink } from '../tap/traffic-tap.js';
 import { nowUs } from '../tap/packet-entry.js';
+import { DEFAULT_MIN_FREE_BYTES, lowDisk } from './disk-guard.js';
 import { exportRecords } from './export-file.js';
 import { RECORDING_EXTENSION, RECORDING_MIGRATIONS } from './format.js';
 import { Readers } from './readers.js';
@@ -30,6 +31,8 @@ import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { packetAt, retainedAt, sessionsAt } from './state-at.js';
 import { exportCopy, importCopy, removeWithCompanions, STAGING_PREFIX } from './transfer.js';
 
+/** How often the free disk space is checked while recording. */
+const DISK_CHECK_MS = 2000;
 /** Longer than any payload a recording keeps (they are kept whole). */
 const WHOLE_PAYLOAD = 0x7fffffff;
 
@@ -42,6 +45,8 @@ export interface RecordingsOptions {
   addSink: (sink: TrafficSink) => () => void;
   /** Told when a recording cannot be written or a file in the folder cannot be read. */
   onError: (error: Error) => void;
+  /** A recording is refused, or stopped, when less than this is free on its disk (DEFAULT_MIN_FREE_BYTES). */
+  minFreeBytes?: number;
 }
 
 export interface StartRequest {
@@ -60,6 +65,8 @@ export interface RecordingsEvents {
 interface Active {
   recorder: Recorder;
   removeSink: () => void;
+  /** Checks the free disk space while it records. */
+  diskCheck: ReturnType<typeof setInterval>;
   /** What to undo at stop: the subscription made for the recording. */
   subscribed: { client: string; filter: string } | null;
 }
@@ -110,6 +117,8 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     if (client && request.filter !== undefined && !connectFirst && client.info().state !== 'connected') {
       throw new WorkbenchError('not-connected', `client "${client.name}" is ${client.info().state}; wait until it is connected before it records "${request.filter}"`);
     }
+    const low = lowDisk(this.dir, this.minFreeBytes);
+    if (low) throw new WorkbenchError('io-error', `cannot start a recording: ${low}`);
     const id = newId();
     const db = createRecordingFile(this.fileOf(id), {
       id, name: request.name, notes: request.notes, started_us: nowUs(),
@@ -127,7 +136,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
       throw error;
     }
     // From here on synchronously: no packet falls between the snapshot and the first record.
-    this.active = { recorder, removeSink: this.options.addSink(recorder.sink), subscribed: null };
+    this.active = { recorder, removeSink: this.options.addSink(recorder.sink), diskCheck: this.watchDisk(), subscribed: null };
     this.rows.set(id, readRow(db));
     if (client && request.filter !== undefined) {
       try {
@@ -151,15 +160,17 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     return info;
   }
 
-  async stop(): Promise<RecordingInfo> {
+  /** Stops the recording that is on; `because` says why when nobody asked (kept with it). */
+  async stop(because: string | null = null): Promise<RecordingInfo> {
     const active = this.active;
     if (!active) throw new WorkbenchError('conflict', 'no recording is on');
     const id = active.recorder.id;
     await this.busy.get(id); // an export copying the file finishes first
     if (this.active !== active) throw new WorkbenchError('conflict', 'the recording was stopped meanwhile');
     active.removeSink();
+    clearInterval(active.diskCheck);
     this.active = null;
-    this.rows.set(id, active.recorder.stop());
+    this.rows.set(id, active.recorder.stop(because));
     if (active.subscribed) {
       const { client, filter } = active.subscribed;
       // The subscription was the recording's: undo it, best effort (the client may be gone).
@@ -274,6 +285,22 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     await Promise.all(this.busy.values());
     this.readers.closeAll();
     if (this.temporary) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private get minFreeBytes(): number {
+    return this.options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+  }
+
+  /** Stops the recording, saying why, once its disk is down to the floor. */
+  private watchDisk(): ReturnType<typeof setInterval> {
+    const timer = setInterval(() => {
+      const low = lowDisk(this.dir, this.minFreeBytes);
+      if (!low || !this.active) return;
+      this.options.onError(new Error(`recording "${this.active.recorder.row.name}" stopped: ${low}`));
+      void this.stop(`the disk ran low: ${low}`).catch((error: Error) => this.options.onError(error));
+    }, DISK_CHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   private info(id: string): RecordingInfo {

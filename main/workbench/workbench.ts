@@ -36,6 +36,8 @@ export interface WorkbenchOptions {
   eventCadenceMs?: number;
   /** Told when the store fails in the background (e.g. disk full); the default logs to stderr. */
   onStoreError?: (error: Error) => void;
+  /** A recording is refused, or stopped, when less than this is free on its disk (default 256 MiB). */
+  recordingMinFreeBytes?: number;
 }
 
 const COUNTERS_WINDOW_MS = 1000;
@@ -98,6 +100,7 @@ export class Workbench implements WorkbenchClient {
       clients,
       addSink: (sink) => this.tap.addSink(sink),
       onError: onStoreError,
+      ...(options.recordingMinFreeBytes !== undefined ? { minFreeBytes: options.recordingMinFreeBytes } : {}),
     });
     const replays = new Replays(recordings, clients);
     this.parts = { broker: this.broker, clients, log, recordings, replays, counters, dataDir, lastCounters: () => this.counters };

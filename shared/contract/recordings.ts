@@ -41,6 +41,8 @@ export interface RecordingInfo {
   formatVersion: number;
   /** The release that wrote it. */
   appVersion: string;
+  /** Why it stopped by itself (the disk ran low); null when it was stopped, or still records. */
+  stoppedBecause: string | null;
 }
 
 /** One retained message as the broker held it when the recording started. */
