@@ -31,7 +31,7 @@
 //                      they changed: seq, time_us, from_packet, client_id, and session / subscriptions as
 //                      in snapshot_sessions, or both NULL when the session ended.
 //   The broker's state at packet N is the snapshot with every change whose from_packet <= N applied, the
-//   latest per topic / client id (from_packet grows with seq). Recordings made by a named client from an outside broker have no
+//   latest per topic / client id (from_packet grows with seq); at the last packet, every change. Recordings made by a named client from an outside broker have no
 //   snapshot and no changes (recording.client is set): that broker's state is not known.
 //
 // A file is complete on its own: the recorder checkpoints its WAL when it stops, and export writes a

@@ -41,6 +41,15 @@ export function packetAt(db: SqliteDatabase, atUs: number): number {
 }
 
 /**
+ * The changes to apply at packet `atPacket`: those from it and before, and at the last packet also
+ * those after it (no later packet would ever show them): the state at the end.
+ */
+function upTo(db: SqliteDatabase, atPacket: number): number {
+  const last = db.prepare<[], number | null>('SELECT max(id) FROM traffic').pluck().get() ?? 0;
+  return atPacket >= last ? Number.MAX_SAFE_INTEGER : atPacket;
+}
+
+/**
  * The seq of the latest change per key among those that show at packet ? (from_packet grows with seq,
  * so they are the rows up to one seq).
  */
@@ -62,7 +71,7 @@ const RETAINED_CHANGES = 'SELECT c.topic, substr(coalesce(c.payload, t.payload),
 export function retainedAt(db: SqliteDatabase, atPacket: number, payloadBytes: number): RetainedEntry[] {
   const store = new Map<string, RetainedRow>();
   for (const row of db.prepare<[number], RetainedRow>(SNAPSHOT_RETAINED).all(payloadBytes)) store.set(row.topic, row);
-  for (const row of db.prepare<[number, number], RetainedRow>(RETAINED_CHANGES).all(payloadBytes, atPacket)) {
+  for (const row of db.prepare<[number, number], RetainedRow>(RETAINED_CHANGES).all(payloadBytes, upTo(db, atPacket))) {
     if (row.qos === null) store.delete(row.topic);
     else store.set(row.topic, row);
   }
@@ -76,7 +85,7 @@ export function sessionsAt(db: SqliteDatabase, atPacket: number): SessionAt[] {
     sessions.set(row.client_id, row);
   }
   const changes = `SELECT client_id, session, subscriptions FROM session_changes WHERE seq IN (${latestSeqs('session_changes', 'client_id')})`;
-  for (const row of db.prepare<[number], SessionRow>(changes).all(atPacket)) {
+  for (const row of db.prepare<[number], SessionRow>(changes).all(upTo(db, atPacket))) {
     if (row.session === null) sessions.delete(row.client_id);
     else sessions.set(row.client_id, row);
   }

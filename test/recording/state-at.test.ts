@@ -198,6 +198,17 @@ describe('the sessions at a packet', () => {
   });
 });
 
+describe('the end of a recording', () => {
+  it('at its last packet, a change after it shows too (no later packet would show it)', async () => {
+    await publish('end/kept', 'x');
+    const last = await lastPacket();
+    expect(rows(await retainedAt(last)).map((r) => r[0])).toContain('end/kept');
+    await api().call('retained.delete', { topic: 'end/kept' }); // no packet after it
+    expect(rows(await retainedAt(last)).map((r) => r[0])).not.toContain('end/kept');
+    expect(rows(await retainedAt(last - 1)).map((r) => r[0])).toContain('end/kept'); // the packet before: not deleted yet
+  });
+});
+
 describe('recordings that do not hold the broker\'s state', () => {
   it("a named client's recording of an outside broker is refused with a reason", async () => {
     await api().call('recording.stop', {});
