@@ -128,7 +128,7 @@ describe('recording.import: bad files are refused and change nothing', () => {
     const older = join(dir, 'format1.mqttrec');
     copyFileSync(good, older);
     const db = new Database(older);
-    db.exec('DROP TABLE retained_changes; DROP TABLE session_changes; UPDATE recording SET format_version = 1');
+    db.exec('DROP TABLE retained_changes; DROP TABLE session_changes; ALTER TABLE recording DROP COLUMN stopped_because; UPDATE recording SET format_version = 1');
     db.pragma('user_version = 1');
     db.close();
     const imported = await t.api.call('recording.import', { path: older });
