@@ -296,6 +296,7 @@ export class Recordings extends EventEmitter<RecordingsEvents> {
     const timer = setInterval(() => {
       const low = lowDisk(this.dir, this.minFreeBytes);
       if (!low || !this.active) return;
+      clearInterval(timer); // once: stopping may wait for an export
       this.options.onError(new Error(`recording "${this.active.recorder.row.name}" stopped: ${low}`));
       void this.stop(`the disk ran low: ${low}`).catch((error: Error) => this.options.onError(error));
     }, DISK_CHECK_MS);
