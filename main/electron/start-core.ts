@@ -1,9 +1,11 @@
 // Starts the workbench core for the desktop app. A taken port or a corrupt database is a question to
 // the user (another port? start empty?), never a crash; anything else is said in an error box.
+import { join } from 'node:path';
 import { dialog } from 'electron';
 import { StoreError } from '../store/errors.js';
 import type { KeyProvider } from '../store/secrets.js';
 import { findPortConflicts, portConflictMessage, type PortConflict, type WantedPort } from '../workbench/port-choice.js';
+import { loadPorts, savePorts } from '../workbench/saved-ports.js';
 import { Workbench } from '../workbench/workbench.js';
 
 const HOST = '127.0.0.1';
@@ -13,7 +15,10 @@ const WS = 'MQTT over WebSocket';
 const MAX_ROUNDS = 5;
 
 export async function startCore(dataDir: string, keyProvider: KeyProvider): Promise<Workbench | null> {
-  const ports: WantedPort[] = [{ what: TCP, port: 1883 }, { what: WS, port: 8083 }];
+  // The ports of the last start (1883 and 8083 the first time), so a port chosen once stays chosen.
+  const portsFile = join(dataDir, 'ports.json');
+  const saved = loadPorts(portsFile);
+  const ports: WantedPort[] = [{ what: TCP, port: saved.tcp }, { what: WS, port: saved.ws }];
   let onCorrupt: 'fail' | 'move-aside' = 'fail';
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const conflicts = await findPortConflicts(HOST, ports);
@@ -26,7 +31,7 @@ export async function startCore(dataDir: string, keyProvider: KeyProvider): Prom
     }
     if (retry) continue;
     try {
-      return await Workbench.start({
+      const workbench = await Workbench.start({
         broker: {
           tcp: { host: HOST, port: portOf(ports, TCP) },
           ws: { host: HOST, port: portOf(ports, WS), path: '/mqtt' },
@@ -37,6 +42,15 @@ export async function startCore(dataDir: string, keyProvider: KeyProvider): Prom
         onCorrupt,
         onMovedAside: (keptAs) => console.error(`mqtt-workbench: a database was corrupt; it is kept as ${keptAs}`),
       });
+      const used = { tcp: portOf(ports, TCP), ws: portOf(ports, WS) };
+      if (used.tcp !== saved.tcp || used.ws !== saved.ws) {
+        try {
+          savePorts(portsFile, used);
+        } catch (error) {
+          console.error(`mqtt-workbench: cannot remember the broker's ports in ${portsFile}: ${(error as Error).message}`);
+        }
+      }
+      return workbench;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // Taken between the probe and the listen (another program was quicker): probe and ask again.
