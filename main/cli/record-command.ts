@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { RecordingInfo } from '../../shared/contract/recordings.js';
 import { addClientFlags, clientTarget, cliWording, type ClientFlags } from './client-flags.js';
-import { headlessWorkbench } from './headless.js';
+import { EXIT_FAILED, failAndExit, headlessWorkbench } from './headless.js';
 import { integer, qosLevel, topicFilter } from './options.js';
 
 interface RecordFlags extends ClientFlags {
@@ -18,8 +18,6 @@ interface RecordFlags extends ClientFlags {
   minFree: number;
 }
 
-/** The broker cannot be reached or the recording fails (bad flags exit 2, through main()). */
-const EXIT_FAILED = 1;
 const PROGRESS_MS = 1000;
 const CLIENT_NAME = 'recorder';
 
@@ -41,11 +39,7 @@ async function runRecord(flags: RecordFlags): Promise<void> {
   const target = clientTarget(flags);
   const out = outFile(flags);
   const workbench = await headlessWorkbench(flags.data ?? null, { recordingMinFreeBytes: flags.minFree * 1024 * 1024 });
-  const fail = async (message: string) => {
-    console.error(`mqtt-workbench: ${message}`);
-    await workbench.close();
-    process.exit(EXIT_FAILED);
-  };
+  const fail = (message: string) => failAndExit(workbench, message);
   let info: RecordingInfo;
   try {
     await workbench.call('clients.create', { name: CLIENT_NAME, clientId: '', ...target.profile, autoReconnect: true });

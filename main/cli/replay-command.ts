@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ReplaySpeed, ReplayStatus } from '../../shared/contract/recordings.js';
 import { addClientFlags, clientTarget, cliWording, type ClientFlags } from './client-flags.js';
-import { headlessWorkbench } from './headless.js';
+import { failAndExit, headlessWorkbench } from './headless.js';
 import { topicFilter } from './options.js';
 
 interface ReplayFlags extends ClientFlags {
@@ -14,8 +14,6 @@ interface ReplayFlags extends ClientFlags {
   retainedFirst: boolean;
 }
 
-/** The broker cannot be reached, or the replay failed (bad flags exit 2, through main()). */
-const EXIT_FAILED = 1;
 const PROGRESS_MS = 1000;
 const CLIENT_NAME = 'replayer';
 
@@ -35,11 +33,7 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
   const target = clientTarget(flags);
   const workbench = await headlessWorkbench();
-  const fail = async (message: string) => {
-    console.error(`mqtt-workbench: ${message}`);
-    await workbench.close();
-    process.exit(EXIT_FAILED);
-  };
+  const fail = (message: string) => failAndExit(workbench, message);
   let id: string;
   try {
     id = (await workbench.call('recording.import', { path })).id;
@@ -81,8 +75,8 @@ async function runReplay(file: string, flags: ReplayFlags): Promise<void> {
   const last = await ended;
   clearInterval(progress);
   console.log(`replayed   ${last.published} messages${last.retainedPublished ? ` (and ${last.retainedPublished} retained first)` : ''}; ${last.state}`);
-  await workbench.close();
   if (last.error) return fail(`the replay stopped: ${last.error}`);
+  await workbench.close();
   process.exit(0);
 }
 
